@@ -1,0 +1,32 @@
+import { loadConfigOrExit } from '@sluice/config/env';
+import { connectDatabase } from '@sluice/db/client';
+import { createProducerConnection } from '@sluice/jobs/redis';
+import { createLogger } from '@sluice/logger/logger';
+import { buildApp } from './app.ts';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
+if (config.usingDevEncryptionKey) {
+  logger.warn('ENCRYPTION_KEY is not set: using the public development key. Never do this with real AWS secrets.');
+}
+if (!config.OPERATOR_API_KEY) logger.warn('OPERATOR_API_KEY is not set: operator routes answer 401.');
+
+const database = connectDatabase(config.DATABASE_URL, { max: 20, applicationName: 'sluice-api' });
+const redis = createProducerConnection(config.REDIS_URL);
+redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+const app = await buildApp({ config, database, redis, logger });
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: finishing in-flight requests');
+  // close() stops accepting connections and waits for in-flight requests to answer.
+  await app.close();
+  await Promise.allSettled([database.close(), redis.quit()]);
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+await app.listen({ host: config.HOST, port: config.PORT });

@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
+import { z } from 'zod';
+
+const config = { access: 'public' as const };
+const statusSchema = z.object({ status: z.string(), checks: z.record(z.string(), z.boolean()).optional() });
+
+export function healthRoutes(deps: {
+  checks: Record<string, () => Promise<boolean>>;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+}): FastifyPluginAsyncZodOpenApi {
+  return async (app) => {
+    app.get('/healthz', { config, schema: { tags: ['Operations'], response: { 200: statusSchema } } }, async () => ({
+      status: 'ok',
+    }));
+
+    app.get('/readyz', {
+      config,
+      schema: { tags: ['Operations'], response: { 200: statusSchema, 503: statusSchema } },
+      handler: async (_request, reply) => {
+        const names = Object.keys(deps.checks);
+        const answers = await Promise.all(names.map((name) => deps.checks[name]!().catch(() => false)));
+        const checks = Object.fromEntries(names.map((name, i) => [name, answers[i]!]));
+        const ready = answers.every(Boolean);
+        return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+      },
+    });
+
+    app.get('/metrics', { config, schema: { tags: ['Operations'], hide: true } }, async (_request, reply) => {
+      const { contentType, body } = await deps.metrics();
+      return reply.type(contentType).send(body);
+    });
+  };
+}

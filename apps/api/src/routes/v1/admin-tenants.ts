@@ -1,0 +1,66 @@
+import { errorResponses, listQuerySchema, listResponse } from '@sluice/contracts/common';
+import {
+  createApiKeySchema,
+  createdApiKeySchema,
+  createTenantSchema,
+  keyParamsSchema,
+  tenantParamsSchema,
+  tenantSchema,
+} from '@sluice/contracts/tenants';
+import type { TenantsRepository } from '@sluice/db/repositories/tenants-repository';
+import type { TenantRow } from '@sluice/db/schema';
+import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
+import { z } from 'zod';
+import type { ApiKeyService } from '../../services/api-key-service.ts';
+
+const tenantView = (row: TenantRow) => ({ id: row.id, name: row.name, createdAt: row.createdAt.toISOString() });
+const config = { access: 'operator' as const };
+const tags = ['Tenants and keys'];
+
+export function adminTenantRoutes(deps: {
+  tenants: TenantsRepository;
+  apiKeys: ApiKeyService;
+}): FastifyPluginAsyncZodOpenApi {
+  return async (app) => {
+    app.post('/v1/admin/tenants', {
+      config,
+      schema: { tags, body: createTenantSchema, response: { 201: tenantSchema, ...errorResponses(400, 401, 403) } },
+      handler: async (request, reply) =>
+        reply.status(201).send(tenantView(await deps.tenants.create(request.body.name))),
+    });
+
+    app.get('/v1/admin/tenants', {
+      config,
+      schema: {
+        tags,
+        querystring: listQuerySchema,
+        response: { 200: listResponse(tenantSchema), ...errorResponses(400, 401, 403) },
+      },
+      handler: async (request) => {
+        const page = await deps.tenants.list(request.query);
+        return { data: page.data.map(tenantView), nextCursor: page.nextCursor };
+      },
+    });
+
+    app.post('/v1/admin/tenants/:tenantId/api-keys', {
+      config,
+      schema: {
+        tags,
+        params: tenantParamsSchema,
+        body: createApiKeySchema,
+        response: { 201: createdApiKeySchema, ...errorResponses(400, 401, 403, 404) },
+      },
+      handler: async (request, reply) =>
+        reply.status(201).send(await deps.apiKeys.createKey(request.params.tenantId, request.body)),
+    });
+
+    app.delete('/v1/admin/api-keys/:keyId', {
+      config,
+      schema: { tags, params: keyParamsSchema, response: { 204: z.null(), ...errorResponses(401, 403, 404) } },
+      handler: async (request, reply) => {
+        await deps.apiKeys.revokeKey(request.params.keyId);
+        return reply.status(204).send(null);
+      },
+    });
+  };
+}

@@ -1,0 +1,95 @@
+import { errorResponses, idSchema, listQuerySchema, listResponse } from '@sluice/contracts/common';
+import {
+  batchResultSchema,
+  eventAcceptedSchema,
+  eventBatchInputSchema,
+  eventInputSchema,
+  eventListQuerySchema,
+  eventSchema,
+  eventWithDeliveriesSchema,
+} from '@sluice/contracts/events';
+import { toEventView } from '@sluice/db/event-view';
+import type { EventsRepository } from '@sluice/db/repositories/events-repository';
+import { AppError, notFound } from '@sluice/errors/app-error';
+import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
+import { z } from 'zod';
+import { tenantOf } from '../../plugins/auth.ts';
+import type { EventIngestService } from '../../services/event-ingest-service.ts';
+
+const config = { access: 'events' as const };
+const tags = ['Events'];
+
+export function eventRoutes(deps: {
+  ingest: EventIngestService;
+  events: Pick<EventsRepository, 'get' | 'list'>;
+  deliveriesOfEvent: (
+    tenantId: string,
+    eventId: string,
+  ) => Promise<z.infer<typeof eventWithDeliveriesSchema>['deliveries']>;
+}): FastifyPluginAsyncZodOpenApi {
+  return async (app) => {
+    app.post('/v1/events', {
+      config,
+      schema: {
+        tags,
+        summary: 'Accept one event',
+        body: eventInputSchema,
+        response: { 200: eventAcceptedSchema, 202: eventAcceptedSchema, ...errorResponses(400, 401, 403, 409, 413) },
+      },
+      handler: async (request, reply) => {
+        const result = await deps.ingest.ingestOne(tenantOf(request).tenantId, request.body);
+        if (result.status === 'rejected') {
+          throw new AppError(
+            'idempotency_conflict',
+            409,
+            'This idempotencyKey was already used for an event with a different body.',
+          );
+        }
+        const duplicate = result.status === 'duplicate';
+        return reply.status(duplicate ? 200 : 202).send({ id: result.id, status: 'accepted', duplicate });
+      },
+    });
+
+    app.post('/v1/events/batch', {
+      config,
+      schema: {
+        tags,
+        summary: 'Accept up to 500 events; each is accepted, a duplicate, or rejected on its own',
+        body: eventBatchInputSchema,
+        response: { 200: batchResultSchema, ...errorResponses(400, 401, 403, 413) },
+      },
+      handler: async (request) => ({
+        results: await deps.ingest.ingestBatch(tenantOf(request).tenantId, request.body.events),
+      }),
+    });
+
+    app.get('/v1/events/:id', {
+      config,
+      schema: {
+        tags,
+        params: z.object({ id: idSchema }),
+        response: { 200: eventWithDeliveriesSchema, ...errorResponses(401, 403, 404) },
+      },
+      handler: async (request) => {
+        const { tenantId } = tenantOf(request);
+        const row = await deps.events.get(tenantId, request.params.id);
+        if (!row) throw notFound('Event');
+        return { ...toEventView(row), deliveries: await deps.deliveriesOfEvent(tenantId, row.id) };
+      },
+    });
+
+    app.get('/v1/events', {
+      config,
+      schema: {
+        tags,
+        querystring: listQuerySchema.extend(eventListQuerySchema.shape),
+        response: { 200: listResponse(eventSchema), ...errorResponses(400, 401, 403) },
+      },
+      handler: async (request) => {
+        const { limit, cursor, ...filters } = request.query;
+        const page = await deps.events.list(tenantOf(request).tenantId, filters, { limit, cursor });
+        return { data: page.data.map(toEventView), nextCursor: page.nextCursor };
+      },
+    });
+  };
+}

@@ -1,0 +1,29 @@
+import { loadConfigOrExit } from '@sluice/config/env';
+import { connectDatabase } from '@sluice/db/client';
+import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
+import { createLogger } from '@sluice/logger/logger';
+import { startWorkers } from './workers.ts';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
+const database = connectDatabase(config.DATABASE_URL, { max: 20, applicationName: 'sluice-worker' });
+const workerRedis = createWorkerConnection(config.REDIS_URL);
+const producerRedis = createProducerConnection(config.REDIS_URL);
+for (const redis of [workerRedis, producerRedis]) {
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+}
+
+const workers = startWorkers({ database, workerRedis, producerRedis, logger });
+logger.info('workers started');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: letting in-flight jobs finish');
+  await workers.close();
+  await Promise.allSettled([database.close(), workerRedis.quit(), producerRedis.quit()]);
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

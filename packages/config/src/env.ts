@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The environment of the public contract (API.md, "Running"), in one schema. Every
+ * process reads its configuration through `loadConfig`; nothing else touches process.env.
+ */
+
+// A fixed development key so a fresh clone runs without setup. It is public (it is in
+// this file), so it is refused when NODE_ENV=production.
+export const DEV_ENCRYPTION_KEY = 'c2x1aWNlLWRldi1vbmx5LWtleS1kby1ub3QtdXNlLSE=';
+
+const urlWithProtocols = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const optionalUrl = urlWithProtocols(['http:', 'https:']).optional();
+
+const base64Key32 = z.string().refine((value) => Buffer.from(value, 'base64').length === 32, {
+  message: 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
+});
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).default(
+      'postgres://postgres:postgres@127.0.0.1:5432/sluice',
+    ),
+    REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    OPERATOR_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    ENCRYPTION_KEY: base64Key32.optional(),
+    AWS_REGION: z.string().min(1).optional(),
+    AWS_ENDPOINT_URL: optionalUrl,
+    AWS_ENDPOINT_URL_SQS: optionalUrl,
+    AWS_ENDPOINT_URL_SNS: optionalUrl,
+    AWS_ENDPOINT_URL_KINESIS: optionalUrl,
+    AWS_ENDPOINT_URL_STS: optionalUrl,
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.ENCRYPTION_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'is required when NODE_ENV=production' });
+    } else if (env.ENCRYPTION_KEY === DEV_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENCRYPTION_KEY'],
+        message: 'is the public development key; generate your own',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** The key used to encrypt stored AWS secrets; the dev key outside production. */
+  encryptionKey: Buffer;
+  usingDevEncryptionKey: boolean;
+  /** Endpoint override per AWS service, from the SDK's standard variables. */
+  awsEndpoints: { sqs?: string; sns?: string; kinesis?: string; sts?: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default); throws ConfigError listing every bad value. */
+export function parseConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const env = result.data;
+  const encryptionKey = env.ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY;
+  const shared = env.AWS_ENDPOINT_URL;
+  return {
+    ...env,
+    encryptionKey: Buffer.from(encryptionKey, 'base64'),
+    usingDevEncryptionKey: encryptionKey === DEV_ENCRYPTION_KEY,
+    awsEndpoints: {
+      sqs: env.AWS_ENDPOINT_URL_SQS ?? shared,
+      sns: env.AWS_ENDPOINT_URL_SNS ?? shared,
+      kinesis: env.AWS_ENDPOINT_URL_KINESIS ?? shared,
+      sts: env.AWS_ENDPOINT_URL_STS ?? shared,
+    },
+  };
+}
+
+/** For process entry points: a bad environment prints every problem and exits with code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return parseConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { idSchema, timestampSchema } from './common.ts';
+
+// Anything but control, format and unassigned code points.
+const printable = /^[^\p{C}]+$/u;
+// JSON this deep is a mistake or an attack; PostgreSQL's jsonb parser would also stop near here.
+export const MAX_PAYLOAD_DEPTH = 32;
+
+function depthOf(value: unknown, depth = 0): number {
+  if (depth > MAX_PAYLOAD_DEPTH || value === null || typeof value !== 'object') return depth;
+  let deepest = depth + 1;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child, depth + 1));
+  return deepest;
+}
+
+const jsonObject = z
+  .record(z.string(), z.unknown())
+  .refine((value) => depthOf(value) <= MAX_PAYLOAD_DEPTH, `must nest at most ${MAX_PAYLOAD_DEPTH} levels deep`);
+
+export const eventInputSchema = z
+  .strictObject({
+    eventType: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 characters of A-Z, a-z, 0-9, ".", "_", ":" and "-"'),
+    occurredAt: z.iso.datetime({
+      offset: true,
+      // Only for a malformed value: a missing one keeps the standard "is required".
+      error: (issue) => (issue.code === 'invalid_format' ? 'must be an ISO 8601 date-time with an offset' : undefined),
+    }),
+    source: z.string().min(1).max(128),
+    customerExternalId: z.string().min(1).max(256),
+    idempotencyKey: z.string().min(1).max(256).regex(printable, 'must contain only printable characters'),
+    correlationId: z.string().min(1).max(256).nullish(),
+    payload: jsonObject.meta({ description: 'The event body: any JSON object' }),
+    metadata: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .meta({ description: 'Flat object of string, number or boolean values' }),
+  })
+  .meta({ id: 'EventInput' });
+
+export type EventInput = z.infer<typeof eventInputSchema>;
+
+export const MAX_BATCH_EVENTS = 500;
+
+export const eventBatchInputSchema = z.strictObject({
+  // Items are validated one by one so a bad item rejects only itself.
+  events: z
+    .array(z.unknown())
+    .min(1)
+    .max(MAX_BATCH_EVENTS)
+    .meta({ description: `1 to ${MAX_BATCH_EVENTS} events` }),
+});
+
+export const eventAcceptedSchema = z.object({
+  id: idSchema,
+  status: z.literal('accepted'),
+  duplicate: z.boolean(),
+});
+
+export const batchResultSchema = z.object({
+  results: z.array(
+    z.object({
+      index: z.number().int(),
+      id: idSchema.optional(),
+      status: z.enum(['accepted', 'duplicate', 'rejected']),
+      errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
+    }),
+  ),
+});
+
+export const eventDeliverySummarySchema = z.object({
+  id: idSchema,
+  destinationId: idSchema,
+  status: z.enum(['pending', 'delivered', 'dead', 'discarded']),
+});
+
+export const eventSchema = z
+  .object({
+    id: idSchema,
+    eventType: z.string(),
+    occurredAt: timestampSchema,
+    source: z.string(),
+    customerExternalId: z.string(),
+    idempotencyKey: z.string(),
+    correlationId: z.string().nullable(),
+    payload: z.record(z.string(), z.unknown()),
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullable(),
+    receivedAt: timestampSchema,
+  })
+  .meta({ id: 'Event' });
+
+export const eventWithDeliveriesSchema = eventSchema.extend({ deliveries: z.array(eventDeliverySummarySchema) });
+
+export const eventListQuerySchema = z.object({
+  customerExternalId: z.string().min(1).max(256).optional(),
+  eventType: z.string().min(1).max(128).optional(),
+});

@@ -1,0 +1,32 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+/**
+ * Every queue Sluice uses, with its payload schema and job options. Payloads carry ids
+ * only: the truth (and any secret) stays in PostgreSQL, so a flushed Redis loses nothing
+ * that the sweeper cannot rebuild.
+ */
+
+const uuid = z.uuid();
+
+// Failed jobs are kept (bounded) for inspection; completed ones are dropped because
+// PostgreSQL already records the outcome. Job ids are reused by the sweeper, and a kept
+// completed job would make BullMQ ignore the re-add.
+const keepFailed = { removeOnComplete: true, removeOnFail: { count: 1000 } } satisfies JobsOptions;
+
+export const jobCatalog = {
+  fanOut: {
+    queue: 'fan-out',
+    payload: z.object({ tenantId: uuid, eventId: uuid }),
+    options: {
+      ...keepFailed,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+    } satisfies JobsOptions,
+    /** One job per event: a second enqueue of the same event is a no-op. */
+    jobId: (payload: { eventId: string }) => `fan-out-${payload.eventId}`,
+  },
+} as const;
+
+export type JobName = keyof typeof jobCatalog;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['payload']>;

@@ -1,0 +1,34 @@
+import { type Logger, type LoggerOptions, pino } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths that may carry secrets anywhere in a log object. Redaction is the backstop:
+ * code should not log these in the first place.
+ */
+export const redactPaths = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  '*.secretAccessKey',
+  '*.*.secretAccessKey',
+  'secretAccessKey',
+  '*.sessionToken',
+  '*.*.sessionToken',
+  '*.key',
+  'key',
+  'apiKey',
+  '*.apiKey',
+  'OPERATOR_API_KEY',
+  'ENCRYPTION_KEY',
+  'encryptionKey',
+];
+
+export function createLogger(options: { level?: string; name?: string } & LoggerOptions = {}): Logger {
+  return pino({
+    level: options.level ?? 'info',
+    name: options.name,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    ...options,
+  });
+}

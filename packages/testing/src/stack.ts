@@ -1,0 +1,114 @@
+import { buildApp } from '@sluice/api/app';
+import { connectDatabase, type DatabaseHandle } from '@sluice/db/client';
+import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
+import { createLogger } from '@sluice/logger/logger';
+import { type RunningWorkers, startWorkers } from '@sluice/worker/workers';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { testDatabaseUrl, testOperatorKey, testRedisUrl } from './test-env.ts';
+
+/**
+ * The real API (and, on request, the real workers) over the real PostgreSQL and Redis,
+ * in this process. Tests drive the API with inject() and read PostgreSQL directly.
+ */
+export interface TestStack {
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  redis: Redis;
+  workers: RunningWorkers | undefined;
+  startWorkers(): RunningWorkers;
+  operator: { authorization: string };
+  createTenant(name?: string): Promise<{ id: string; name: string }>;
+  createKey(
+    tenantId: string,
+    scopes?: ('ingest' | 'admin')[],
+  ): Promise<{ id: string; key: string; auth: { authorization: string } }>;
+  close(): Promise<void>;
+}
+
+export async function startTestStack(
+  options: { workers?: boolean; operatorKey?: string | null } = {},
+): Promise<TestStack> {
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const database = connectDatabase(testDatabaseUrl, { max: 20 });
+  const redis = createProducerConnection(testRedisUrl);
+  redis.on('error', () => {});
+  const operatorKey = options.operatorKey === null ? undefined : (options.operatorKey ?? testOperatorKey);
+  const app = await buildApp({ config: { OPERATOR_API_KEY: operatorKey }, database, redis, logger });
+  const workerRedis: Redis[] = [];
+
+  const stack: TestStack = {
+    app,
+    database,
+    redis,
+    workers: undefined,
+    operator: { authorization: `Bearer ${operatorKey}` },
+    startWorkers() {
+      const connection = createWorkerConnection(testRedisUrl);
+      connection.on('error', () => {});
+      workerRedis.push(connection);
+      stack.workers = startWorkers({
+        database,
+        workerRedis: connection,
+        producerRedis: redis,
+        logger,
+        sweeper: { intervalMs: 60_000, graceMs: 0 },
+      });
+      return stack.workers;
+    },
+    async createTenant(name = 'Acme') {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/admin/tenants',
+        headers: stack.operator,
+        payload: { name },
+      });
+      if (response.statusCode !== 201) throw new Error(`createTenant: ${response.statusCode} ${response.body}`);
+      return response.json();
+    },
+    async createKey(tenantId, scopes = ['ingest', 'admin']) {
+      const response = await app.inject({
+        method: 'POST',
+        url: `/v1/admin/tenants/${tenantId}/api-keys`,
+        headers: stack.operator,
+        payload: { name: 'test key', scopes },
+      });
+      if (response.statusCode !== 201) throw new Error(`createKey: ${response.statusCode} ${response.body}`);
+      const body = response.json();
+      return { id: body.id, key: body.key, auth: { authorization: `Bearer ${body.key}` } };
+    },
+    async close() {
+      await stack.workers?.close();
+      await app.close();
+      await Promise.allSettled([database.close(), redis.quit(), ...workerRedis.map((r) => r.quit())]);
+    },
+  };
+  if (options.workers) stack.startWorkers();
+  return stack;
+}
+
+/** A valid event; override any field. */
+export function sampleEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    eventType: 'order.completed',
+    occurredAt: '2026-05-26T14:21:08.493Z',
+    source: 'billing-service',
+    customerExternalId: 'acct_8K2zRq',
+    idempotencyKey: `key-${Math.random().toString(36).slice(2)}`,
+    correlationId: 'req_4f30b2',
+    payload: { orderId: 'ord_38a91f', amount: 12900 },
+    metadata: { tier: 'pro', region: 'us-east-1' },
+    ...overrides,
+  };
+}
+
+/** Polls until check() returns a truthy value or the time is up. */
+export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
