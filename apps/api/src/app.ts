@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { Config } from '@sluice/config/env';
 import type { DatabaseHandle } from '@sluice/db/client';
+import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
+import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
 import { createTenantsRepository } from '@sluice/db/repositories/tenants-repository';
 import { createJobProducer } from '@sluice/jobs/producer';
@@ -15,12 +18,16 @@ import { registerOpenApi } from './plugins/openapi.ts';
 import { registerProblemErrors } from './plugins/problem-errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
+import { deliveryRoutes } from './routes/v1/deliveries.ts';
+import { destinationRoutes } from './routes/v1/destinations.ts';
 import { eventRoutes } from './routes/v1/events.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
+import { createDestinationService } from './services/destination-service.ts';
 import { createEventIngestService } from './services/event-ingest-service.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'OPERATOR_API_KEY'>;
+  config: Pick<Config, 'OPERATOR_API_KEY' | 'awsEndpoints'>;
+  aws: AwsRuntime;
   database: DatabaseHandle;
   /** A producer connection (fails fast while Redis is down). */
   redis: Redis;
@@ -53,10 +60,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const metrics = createApiMetrics();
   const tenants = createTenantsRepository(deps.database.db);
   const events = createEventsRepository(deps.database.db);
+  const deliveries = createDeliveriesRepository(deps.database.db);
+  const destinations = createDestinationsRepository(deps.database.db);
+  const metrics = createApiMetrics({ backlog: () => deliveries.backlogByType() });
   const jobs = createJobProducer(deps.redis);
+  const destinationService = createDestinationService({
+    destinations,
+    aws: deps.aws,
+    awsEndpoints: deps.config.awsEndpoints,
+    jobs,
+  });
   const apiKeys = createApiKeyService({ tenants, operatorApiKey: deps.config.OPERATOR_API_KEY });
   const ingest = createEventIngestService({ events, jobs, logger: deps.logger, metrics });
 
@@ -83,6 +98,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   );
   await app.register(adminTenantRoutes({ tenants, apiKeys }));
-  await app.register(eventRoutes({ ingest, events, deliveriesOfEvent: async () => [] }));
+  await app.register(eventRoutes({ ingest, events, deliveriesOfEvent: deliveries.summariesForEvent }));
+  await app.register(destinationRoutes({ service: destinationService }));
+  await app.register(deliveryRoutes({ deliveries }));
   return app;
 }

@@ -1,3 +1,4 @@
+import { createAwsRuntime } from '@sluice/aws/aws-runtime';
 import { loadConfigOrExit } from '@sluice/config/env';
 import { connectDatabase } from '@sluice/db/client';
 import { createProducerConnection } from '@sluice/jobs/redis';
@@ -14,7 +15,8 @@ if (!config.OPERATOR_API_KEY) logger.warn('OPERATOR_API_KEY is not set: operator
 const database = connectDatabase(config.DATABASE_URL, { max: 20, applicationName: 'sluice-api' });
 const redis = createProducerConnection(config.REDIS_URL);
 redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-const app = await buildApp({ config, database, redis, logger });
+const aws = createAwsRuntime(config);
+const app = await buildApp({ config, aws, database, redis, logger });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -23,6 +25,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down: finishing in-flight requests');
   // close() stops accepting connections and waits for in-flight requests to answer.
   await app.close();
+  aws.destroy();
   await Promise.allSettled([database.close(), redis.quit()]);
   process.exit(0);
 }

@@ -1,9 +1,33 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The API process's Prometheus registry. Delivery metrics join it from PostgreSQL at scrape time. */
-export function createApiMetrics() {
+export function createApiMetrics(deps: { backlog: () => Promise<{ type: string; pending: number; dead: number }[]> }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sluice_api_' });
+  // One query per scrape feeds both gauges; PostgreSQL is the truth for what is outstanding.
+  let lastBacklog: Promise<{ type: string; pending: number; dead: number }[]> | undefined;
+  const backlog = () => {
+    lastBacklog ??= deps.backlog().finally(() => setTimeout(() => (lastBacklog = undefined), 1_000).unref());
+    return lastBacklog;
+  };
+  new Gauge({
+    name: 'sluice_deliveries_pending',
+    help: 'Deliveries waiting or retrying, by destination type',
+    labelNames: ['type'],
+    registers: [registry],
+    async collect() {
+      for (const row of await backlog()) this.set({ type: row.type }, row.pending);
+    },
+  });
+  new Gauge({
+    name: 'sluice_dlq_entries',
+    help: 'Open dead-letter entries, by destination type',
+    labelNames: ['type'],
+    registers: [registry],
+    async collect() {
+      for (const row of await backlog()) this.set({ type: row.type }, row.dead);
+    },
+  });
   return {
     registry,
     eventsAccepted: new Counter({

@@ -1,7 +1,3 @@
-import { buildApp } from '@sluice/api/app';
-import { connectDatabase } from '@sluice/db/client';
-import { createProducerConnection } from '@sluice/jobs/redis';
-import { createLogger } from '@sluice/logger/logger';
 import { startTestStack, type TestStack } from '@sluice/testing/stack';
 import { testDatabaseUrl, testRedisUrl } from '@sluice/testing/test-env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,27 +8,13 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** An app whose PostgreSQL or Redis points at a port where nothing listens. */
-async function appWithDeadDependency(dead: 'postgres' | 'redis') {
-  const closedPort = 'http://127.0.0.1:1';
-  const database = connectDatabase(dead === 'postgres' ? testDatabaseUrl.replace(/:\d+\//, ':1/') : testDatabaseUrl);
-  const redis = createProducerConnection(dead === 'redis' ? closedPort.replace('http', 'redis') : testRedisUrl);
-  redis.on('error', () => {});
-  const app = await buildApp({
-    config: { OPERATOR_API_KEY: undefined },
-    database,
-    redis,
-    logger: createLogger({ level: 'silent' }),
-  });
-  return {
-    app,
-    close: async () => {
-      await app.close();
-      await database.close();
-      redis.disconnect();
-    },
-  };
-}
+/** A stack whose PostgreSQL or Redis points at a port where nothing listens. */
+const stackWithDead = (dead: 'postgres' | 'redis') =>
+  startTestStack(
+    dead === 'postgres'
+      ? { databaseUrl: testDatabaseUrl.replace(/:\d+\//, ':1/') }
+      : { redisUrl: testRedisUrl.replace(/:\d+(\/\d+)?$/, ':1') },
+  );
 
 describe('operations', () => {
   it('answers /healthz and /readyz 200 when PostgreSQL and Redis answer', async () => {
@@ -43,7 +25,7 @@ describe('operations', () => {
   });
 
   it.each(['postgres', 'redis'] as const)('answers /readyz 503 when %s is down, /healthz still 200', async (dead) => {
-    const broken = await appWithDeadDependency(dead);
+    const broken = await stackWithDead(dead);
     try {
       const ready = await broken.app.inject('/readyz');
       expect(ready.statusCode).toBe(503);

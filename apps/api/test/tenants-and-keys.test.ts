@@ -13,6 +13,7 @@ const postEvent = (authorization: string) =>
 
 describe('operator routes', () => {
   it('creates and lists tenants, newest first', async () => {
+    await stack.createTenant('Initech');
     const created = await stack.app.inject({
       method: 'POST',
       url: '/v1/admin/tenants',

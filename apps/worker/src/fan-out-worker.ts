@@ -1,16 +1,15 @@
-import type { EventsRepository } from '@sluice/db/repositories/events-repository';
+import type { FanOutService } from '@sluice/delivery/fan-out-service';
 import { jobCatalog } from '@sluice/jobs/catalog';
+import type { JobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 
-/**
- * Consumes fan-out jobs. Until the delivery engine lands, fanning out means recording
- * that the event was seen (its outbox state), which is what the sweeper keys on.
- */
+/** Consumes fan-out jobs: creates the event's deliveries, then wakes the drains of their destinations. */
 export function startFanOutWorker(deps: {
   connection: Redis;
-  events: Pick<EventsRepository, 'markFannedOut'>;
+  fanOut: Pick<FanOutService, 'fanOut'>;
+  jobs: Pick<JobProducer, 'enqueueDrains'>;
   logger: Logger;
   concurrency?: number;
 }): Worker {
@@ -18,8 +17,10 @@ export function startFanOutWorker(deps: {
   const worker = new Worker(
     entry.queue,
     async (job: Job) => {
-      const payload = entry.payload.parse(job.data);
-      await deps.events.markFannedOut(payload.tenantId, payload.eventId);
+      const { tenantId, eventId } = entry.payload.parse(job.data);
+      const destinationIds = await deps.fanOut.fanOut(tenantId, eventId);
+      // If this enqueue is lost, the due-work poller finds the deliveries within a second.
+      await deps.jobs.enqueueDrains(destinationIds.map((destinationId) => ({ tenantId, destinationId })));
     },
     { connection: deps.connection, concurrency: deps.concurrency ?? 20 },
   );

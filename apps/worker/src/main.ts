@@ -1,3 +1,4 @@
+import { createAwsRuntime } from '@sluice/aws/aws-runtime';
 import { loadConfigOrExit } from '@sluice/config/env';
 import { connectDatabase } from '@sluice/db/client';
 import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
@@ -12,16 +13,22 @@ const producerRedis = createProducerConnection(config.REDIS_URL);
 for (const redis of [workerRedis, producerRedis]) {
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 }
+const aws = createAwsRuntime(config);
 
-const workers = startWorkers({ database, workerRedis, producerRedis, logger });
-logger.info('workers started');
+const workers = startWorkers({ database, workerRedis, producerRedis, aws, awsEndpoints: config.awsEndpoints, logger });
+const metricsServer = config.WORKER_METRICS_PORT
+  ? workers.metrics.serve(config.HOST, config.WORKER_METRICS_PORT)
+  : undefined;
+logger.info({ metricsPort: config.WORKER_METRICS_PORT || null }, 'workers started');
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'shutting down: letting in-flight jobs finish');
+  logger.info({ signal }, 'shutting down: finishing in-flight batches');
+  metricsServer?.close();
   await workers.close();
+  aws.destroy();
   await Promise.allSettled([database.close(), workerRedis.quit(), producerRedis.quit()]);
   process.exit(0);
 }

@@ -1,35 +1,84 @@
+import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { DatabaseHandle } from '@sluice/db/client';
+import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
+import { createDeliveryClaims } from '@sluice/db/repositories/delivery-claims';
+import { createDeliveryOutcomes } from '@sluice/db/repositories/delivery-outcomes';
+import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
+import { createDestinationRuntimes } from '@sluice/delivery/destination-runtime';
+import { createDrainService, type DrainOptions } from '@sluice/delivery/drain-service';
+import { createFanOutService } from '@sluice/delivery/fan-out-service';
 import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
 import type { Redis } from 'ioredis';
+import { startDrainWorker } from './drain-worker.ts';
+import { createDueWorkPoller } from './due-work-poller.ts';
 import { startFanOutWorker } from './fan-out-worker.ts';
+import { createWorkerMetrics } from './metrics.ts';
 import { createSweeper, type SweeperOptions } from './sweeper.ts';
 
 export interface WorkerDeps {
   database: DatabaseHandle;
   /** For BullMQ workers: waits for Redis (maxRetriesPerRequest: null). */
   workerRedis: Redis;
-  /** For enqueueing from the sweeper: fails fast. */
+  /** For enqueueing: fails fast. */
   producerRedis: Redis;
+  aws: AwsRuntime;
+  awsEndpoints: { sqs?: string | undefined; sns?: string | undefined; kinesis?: string | undefined };
   logger: Logger;
   sweeper?: Partial<SweeperOptions>;
+  drain?: Partial<DrainOptions>;
+  pollIntervalMs?: number;
 }
 
-/** Starts every consumer and the sweeper; close() lets in-flight jobs finish first. */
+/** Starts every consumer, the due-work poller and the sweeper; close() lets in-flight work finish first. */
 export function startWorkers(deps: WorkerDeps) {
-  const events = createEventsRepository(deps.database.db);
+  const { db } = deps.database;
+  const events = createEventsRepository(db);
+  const deliveries = createDeliveriesRepository(db);
+  const destinations = createDestinationsRepository(db);
   const jobs = createJobProducer(deps.producerRedis);
-  const fanOut = startFanOutWorker({ connection: deps.workerRedis, events, logger: deps.logger });
+  const metrics = createWorkerMetrics();
+  let stopping = false;
+
+  const fanOut = createFanOutService({
+    deliveries,
+    destinations,
+    awsEndpoints: deps.awsEndpoints,
+    logger: deps.logger,
+  });
+  const drain = createDrainService({
+    destinations,
+    claims: createDeliveryClaims(db),
+    outcomes: createDeliveryOutcomes(db),
+    runtimes: createDestinationRuntimes({ ...deps.aws, awsEndpoints: deps.awsEndpoints }),
+    metrics: metrics.drain,
+    logger: deps.logger,
+    options: deps.drain,
+  });
+
+  const fanOutWorker = startFanOutWorker({ connection: deps.workerRedis, fanOut, jobs, logger: deps.logger });
+  const drainWorker = startDrainWorker({
+    connection: deps.workerRedis,
+    drain,
+    jobs,
+    logger: deps.logger,
+    isStopping: () => stopping,
+  });
+  const poller = createDueWorkPoller({ deliveries, jobs, logger: deps.logger, intervalMs: deps.pollIntervalMs });
   const sweeper = createSweeper({ events, jobs, logger: deps.logger, options: deps.sweeper });
+  poller.start();
   sweeper.start();
 
   return {
     sweeper,
+    poller,
+    metrics,
     async close() {
-      await sweeper.stop();
-      // Worker.close() waits for active jobs to finish before it resolves.
-      await fanOut.close();
+      stopping = true;
+      await Promise.all([sweeper.stop(), poller.stop()]);
+      // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
+      await Promise.all([fanOutWorker.close(), drainWorker.close()]);
       await jobs.close();
     },
   };

@@ -36,9 +36,22 @@ export const envSchema = z
     REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    // The worker's Prometheus endpoint (delivery outcomes, send latency); 0 turns it off.
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OPERATOR_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     ENCRYPTION_KEY: base64Key32.optional(),
+    // Comma-separated keys that sealed older secrets: they still open them during a rotation.
+    ENCRYPTION_KEYS_PREVIOUS: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((key) => key.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(base64Key32))
+      .optional(),
     AWS_REGION: z.string().min(1).optional(),
     AWS_ENDPOINT_URL: optionalUrl,
     AWS_ENDPOINT_URL_SQS: optionalUrl,
@@ -64,6 +77,7 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config extends Env {
   /** The key used to encrypt stored AWS secrets; the dev key outside production. */
   encryptionKey: Buffer;
+  previousEncryptionKeys: Buffer[];
   usingDevEncryptionKey: boolean;
   /** Endpoint override per AWS service, from the SDK's standard variables. */
   awsEndpoints: { sqs?: string; sns?: string; kinesis?: string; sts?: string };
@@ -90,6 +104,7 @@ export function parseConfig(source: Record<string, string | undefined> = process
   return {
     ...env,
     encryptionKey: Buffer.from(encryptionKey, 'base64'),
+    previousEncryptionKeys: (env.ENCRYPTION_KEYS_PREVIOUS ?? []).map((key) => Buffer.from(key, 'base64')),
     usingDevEncryptionKey: encryptionKey === DEV_ENCRYPTION_KEY,
     awsEndpoints: {
       sqs: env.AWS_ENDPOINT_URL_SQS ?? shared,

@@ -26,6 +26,24 @@ export const jobCatalog = {
     /** One job per event: a second enqueue of the same event is a no-op. */
     jobId: (payload: { eventId: string }) => `fan-out-${payload.eventId}`,
   },
+  drain: {
+    queue: 'drain',
+    payload: z.object({ tenantId: uuid, destinationId: uuid }),
+    options: {
+      ...keepFailed,
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1_000 },
+    } satisfies JobsOptions,
+    /**
+     * At most one drain per destination runs at a time, and at most one waits behind it:
+     * an enqueue while a drain is active schedules exactly one follow-up, so work that
+     * arrives during a drain is never left waiting for the next poll.
+     */
+    deduplication: (payload: { destinationId: string }) => ({
+      id: `drain-${payload.destinationId}`,
+      keepLastIfActive: true,
+    }),
+  },
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

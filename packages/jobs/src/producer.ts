@@ -30,9 +30,22 @@ export function createJobProducer(connection: Redis) {
     );
   }
 
+  async function enqueueDrains(payloads: JobPayload<'drain'>[]): Promise<void> {
+    if (payloads.length === 0) return;
+    const entry = jobCatalog.drain;
+    await queueFor('drain').addBulk(
+      payloads.map((payload) => ({
+        name: 'drain',
+        data: entry.payload.parse(payload),
+        opts: { ...entry.options, deduplication: entry.deduplication(payload) },
+      })),
+    );
+  }
+
   return {
     queueFor,
     enqueueFanOuts,
+    enqueueDrains,
 
     /**
      * The sweeper's re-enqueue: adds the jobs Redis no longer has (a flush, a crash before

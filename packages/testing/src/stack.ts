@@ -1,5 +1,8 @@
 import { buildApp } from '@sluice/api/app';
+import { createAwsRuntime } from '@sluice/aws/aws-runtime';
+import { parseConfig } from '@sluice/config/env';
 import { connectDatabase, type DatabaseHandle } from '@sluice/db/client';
+import type { DrainOptions } from '@sluice/delivery/drain-service';
 import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
 import { type RunningWorkers, startWorkers } from '@sluice/worker/workers';
@@ -26,15 +29,37 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(
-  options: { workers?: boolean; operatorKey?: string | null } = {},
-): Promise<TestStack> {
+export interface TestStackOptions {
+  workers?: boolean;
+  operatorKey?: string | null;
+  /** AWS variables (AWS_ENDPOINT_URL_*, ...), e.g. an emulator's `env`, possibly routed through a fault proxy. */
+  awsEnv?: Record<string, string>;
+  drain?: Partial<DrainOptions>;
+  /** Point the stack elsewhere, e.g. at a port where nothing listens. */
+  databaseUrl?: string;
+  redisUrl?: string;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const database = connectDatabase(testDatabaseUrl, { max: 20 });
-  const redis = createProducerConnection(testRedisUrl);
-  redis.on('error', () => {});
   const operatorKey = options.operatorKey === null ? undefined : (options.operatorKey ?? testOperatorKey);
-  const app = await buildApp({ config: { OPERATOR_API_KEY: operatorKey }, database, redis, logger });
+  const awsEnv = options.awsEnv ?? {};
+  // The SDK's default chain (the service's own identity for STS) reads these from the process.
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const) {
+    if (awsEnv[name]) process.env[name] = awsEnv[name];
+  }
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: options.databaseUrl ?? testDatabaseUrl,
+    REDIS_URL: options.redisUrl ?? testRedisUrl,
+    ...(operatorKey ? { OPERATOR_API_KEY: operatorKey } : {}),
+    ...awsEnv,
+  });
+  const database = connectDatabase(config.DATABASE_URL, { max: 20 });
+  const redis = createProducerConnection(config.REDIS_URL);
+  redis.on('error', () => {});
+  const aws = createAwsRuntime(config);
+  const app = await buildApp({ config, aws, database, redis, logger });
   const workerRedis: Redis[] = [];
 
   const stack: TestStack = {
@@ -44,15 +69,19 @@ export async function startTestStack(
     workers: undefined,
     operator: { authorization: `Bearer ${operatorKey}` },
     startWorkers() {
-      const connection = createWorkerConnection(testRedisUrl);
+      const connection = createWorkerConnection(config.REDIS_URL);
       connection.on('error', () => {});
       workerRedis.push(connection);
       stack.workers = startWorkers({
         database,
         workerRedis: connection,
         producerRedis: redis,
+        aws,
+        awsEndpoints: config.awsEndpoints,
         logger,
         sweeper: { intervalMs: 60_000, graceMs: 0 },
+        pollIntervalMs: 200,
+        drain: options.drain,
       });
       return stack.workers;
     },
@@ -80,6 +109,7 @@ export async function startTestStack(
     async close() {
       await stack.workers?.close();
       await app.close();
+      aws.destroy();
       await Promise.allSettled([database.close(), redis.quit(), ...workerRedis.map((r) => r.quit())]);
     },
   };

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import type { AwsRuntime } from '@sluice/aws/aws-runtime';
+import type { AwsIdentity } from '@sluice/aws/credentials';
+import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
+import { newId } from '@sluice/db/ids';
+import type { PageRequest } from '@sluice/db/pagination';
+import type {
+  DestinationChanges,
+  DestinationFilters,
+  DestinationsRepository,
+} from '@sluice/db/repositories/destinations-repository';
+import type { DestinationRow, NewDestinationRow } from '@sluice/db/schema';
+import { authOf } from '@sluice/delivery/destination-runtime';
+import { testDestination } from '@sluice/destinations/destination-test';
+import { configureDestination, endpointOverrideFor } from '@sluice/destinations/registry';
+import type { DestinationType } from '@sluice/destinations/types';
+import { badRequest, notFound } from '@sluice/errors/app-error';
+import type { JobProducer } from '@sluice/jobs/producer';
+import { toDestinationView } from './destination-views.ts';
+
+type AuthInput = CreateDestinationInput['auth'];
+type AuthColumns = Required<
+  Pick<NewDestinationRow, 'authMode' | 'roleArn' | 'externalId' | 'accessKeyId' | 'secretAccessKey' | 'secretHint'>
+>;
+
+// 32 random bytes: unguessable, and within STS's ExternalId alphabet and length.
+const generateExternalId = () => `sluice-${randomBytes(32).toString('base64url')}`;
+
+export function createDestinationService(deps: {
+  destinations: DestinationsRepository;
+  aws: AwsRuntime;
+  awsEndpoints: { sqs?: string | undefined; sns?: string | undefined; kinesis?: string | undefined };
+  jobs: Pick<JobProducer, 'enqueueDrains'>;
+}) {
+  const endpoints = Object.fromEntries(Object.entries(deps.awsEndpoints).filter(([, v]) => v)) as Record<
+    string,
+    string
+  >;
+
+  /** Sluice's own principal for the trust policy; undefined when AWS credentials are not configured. */
+  async function identity(): Promise<AwsIdentity | undefined> {
+    return deps.aws.broker.serviceIdentity().catch(() => undefined);
+  }
+  const view = async (row: DestinationRow) => toDestinationView(row, await identity());
+
+  function validConfig(type: DestinationType, raw: unknown): Record<string, unknown> {
+    const result = configureDestination(type, raw, endpointOverrideFor(type, endpoints));
+    if (!result.ok) {
+      const errors = result.errors.map((e) => ({ path: e.path ? `config.${e.path}` : 'config', message: e.message }));
+      throw badRequest(
+        `The ${type} config has ${errors.length === 1 ? '1 problem' : `${errors.length} problems`}.`,
+        errors,
+      );
+    }
+    return { ...result.destination.config };
+  }
+
+  /** Auth columns; an assume_role destination keeps its ExternalId when only the role changes. */
+  function authColumns(auth: AuthInput, current?: DestinationRow): AuthColumns {
+    if (auth.mode === 'assume_role') {
+      const externalId =
+        current?.authMode === 'assume_role' && current.externalId ? current.externalId : generateExternalId();
+      return {
+        authMode: 'assume_role',
+        roleArn: auth.roleArn,
+        externalId,
+        accessKeyId: null,
+        secretAccessKey: null,
+        secretHint: null,
+      };
+    }
+    return {
+      authMode: 'access_key',
+      roleArn: null,
+      externalId: null,
+      accessKeyId: auth.accessKeyId,
+      secretAccessKey: deps.aws.secrets.seal(auth.secretAccessKey),
+      secretHint: auth.secretAccessKey.slice(-4),
+    };
+  }
+
+  async function mustGet(tenantId: string, id: string): Promise<DestinationRow> {
+    const row = await deps.destinations.get(tenantId, id);
+    if (!row) throw notFound('Destination');
+    return row;
+  }
+
+  async function setPaused(tenantId: string, id: string, paused: boolean) {
+    await mustGet(tenantId, id);
+    const row = (await deps.destinations.update(tenantId, id, { pausedAt: paused ? new Date() : null }))!;
+    // Resumed: its waiting deliveries go out now, in order (the drain claims group heads first).
+    if (!paused) await deps.jobs.enqueueDrains([{ tenantId, destinationId: id }]).catch(() => {});
+    return view(row);
+  }
+
+  return {
+    async create(tenantId: string, input: CreateDestinationInput) {
+      const row = await deps.destinations.insert({
+        id: newId(),
+        tenantId,
+        customerExternalId: input.customerExternalId,
+        name: input.name,
+        type: input.type,
+        config: validConfig(input.type, input.config),
+        ...authColumns(input.auth),
+        eventTypes: input.eventTypes ?? null,
+        enabled: input.enabled ?? true,
+        retryMaxAttempts: input.retry?.maxAttempts ?? null,
+        retryMaxAgeSeconds: input.retry?.maxAgeSeconds ?? null,
+      });
+      return view(row);
+    },
+
+    async list(tenantId: string, filters: DestinationFilters, page: PageRequest) {
+      const result = await deps.destinations.list(tenantId, filters, page);
+      const me = await identity();
+      return { data: result.data.map((row) => toDestinationView(row, me)), nextCursor: result.nextCursor };
+    },
+
+    get: async (tenantId: string, id: string) => view(await mustGet(tenantId, id)),
+
+    async update(tenantId: string, id: string, input: UpdateDestinationInput) {
+      const current = await mustGet(tenantId, id);
+      const changes: DestinationChanges = {};
+      if (input.name !== undefined) changes.name = input.name;
+      // A partial config is merged into the current one, then the whole is checked again.
+      if (input.config !== undefined)
+        changes.config = validConfig(current.type, { ...current.config, ...input.config });
+      if (input.auth !== undefined) Object.assign(changes, authColumns(input.auth, current));
+      if (input.eventTypes !== undefined) changes.eventTypes = input.eventTypes;
+      if (input.enabled !== undefined) changes.enabled = input.enabled;
+      if (input.retry !== undefined) {
+        changes.retryMaxAttempts = input.retry?.maxAttempts ?? null;
+        changes.retryMaxAgeSeconds = input.retry?.maxAgeSeconds ?? null;
+      }
+      // A new queue or topic may have another size limit: the test endpoint learns it again.
+      if (changes.config) changes.maxMessageBytes = null;
+      const row = await deps.destinations.update(tenantId, id, changes);
+      if (!row) throw notFound('Destination');
+      if (row.enabled && !row.pausedAt)
+        await deps.jobs.enqueueDrains([{ tenantId, destinationId: id }]).catch(() => {});
+      return view(row);
+    },
+
+    async remove(tenantId: string, id: string): Promise<void> {
+      const { deleted } = await deps.destinations.deleteWithPendingDeliveries(tenantId, id);
+      if (!deleted) throw notFound('Destination');
+    },
+
+    pause: (tenantId: string, id: string) => setPaused(tenantId, id, true),
+    resume: (tenantId: string, id: string) => setPaused(tenantId, id, false),
+
+    async test(tenantId: string, id: string) {
+      const row = await mustGet(tenantId, id);
+      const configured = configureDestination(row.type, row.config, endpointOverrideFor(row.type, endpoints));
+      if (!configured.ok) throw badRequest('The stored config is no longer valid; PATCH it.', configured.errors);
+      const credentials = deps.aws.broker.forDestination(authOf(row, deps.aws.secrets), { tenantId });
+      const result = await testDestination({
+        destination: configured.destination,
+        credentials,
+        clients: deps.aws.clients,
+        broker: deps.aws.broker,
+        tenantId,
+        destinationId: id,
+        customerExternalId: row.customerExternalId,
+      });
+      if (result.maxMessageBytes !== null && result.maxMessageBytes !== row.maxMessageBytes) {
+        await deps.destinations.setMaxMessageBytes(tenantId, id, result.maxMessageBytes);
+      }
+      const { maxMessageBytes: _learned, ...answer } = result;
+      return answer;
+    },
+  };
+}
+
+export type DestinationService = ReturnType<typeof createDestinationService>;

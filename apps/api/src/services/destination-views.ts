@@ -1,0 +1,48 @@
+import type { AwsIdentity } from '@sluice/aws/credentials';
+import { buildTrustPolicy } from '@sluice/aws/trust-policy';
+import type { DestinationRow } from '@sluice/db/schema';
+import { DEFAULT_MAX_AGE_SECONDS } from '@sluice/delivery/retry-policy';
+
+/** A destination as clients see it: never the secret, always the ExternalId and trust policy. */
+export function toDestinationView(row: DestinationRow, identity: AwsIdentity | undefined) {
+  return {
+    id: row.id,
+    name: row.name,
+    customerExternalId: row.customerExternalId,
+    type: row.type,
+    config: row.config,
+    auth: authView(row, identity),
+    eventTypes: row.eventTypes,
+    enabled: row.enabled,
+    status: !row.enabled ? ('disabled' as const) : row.pausedAt ? ('paused' as const) : ('active' as const),
+    retry: { maxAttempts: row.retryMaxAttempts, maxAgeSeconds: row.retryMaxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS },
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+// When Sluice cannot learn its own AWS identity (no credentials configured), the policy
+// still shows its shape, with a principal that cannot be mistaken for a real one.
+const unknownIdentity: AwsIdentity = {
+  account: '000000000000',
+  arn: 'arn:aws:iam::000000000000:root',
+  userId: 'unknown',
+};
+
+function authView(row: DestinationRow, identity: AwsIdentity | undefined) {
+  if (row.authMode === 'assume_role') {
+    const externalId = row.externalId ?? '';
+    return {
+      mode: 'assume_role' as const,
+      roleArn: row.roleArn ?? '',
+      externalId,
+      trustPolicy: { ...buildTrustPolicy({ identity: identity ?? unknownIdentity, externalId }) },
+    };
+  }
+  return {
+    mode: 'access_key' as const,
+    accessKeyId: row.accessKeyId ?? '',
+    secretAccessKey: null,
+    secretHint: row.secretHint ?? '',
+  };
+}

@@ -1,0 +1,122 @@
+import type { Database } from '../client.ts';
+import { newId } from '../ids.ts';
+import type { DlqReason, LastError } from '../schema.ts';
+
+/** What became of one attempt of one delivery, as the drain decided it. */
+export type RecordedOutcome =
+  | { kind: 'delivered'; deliveryId: string; attemptNo: number; providerMessageId?: string | undefined }
+  | { kind: 'retry'; deliveryId: string; attemptNo: number; error: LastError; nextAttemptAt: Date }
+  | { kind: 'dead'; deliveryId: string; attemptNo: number; error: LastError; reason: DlqReason };
+
+export interface AttemptTiming {
+  startedAt: Date;
+  durationMs: number;
+}
+
+/**
+ * Records a batch of outcomes in one transaction of three statements, whatever the batch
+ * size: delivery states, the attempt log, and dead-letter entries for the dead ones. A
+ * dead delivery that was being replayed reopens its entry with replayCount + 1.
+ */
+export function createDeliveryOutcomes(db: Database) {
+  const pool = db.$client;
+
+  return {
+    async record(outcomes: RecordedOutcome[], timing: AttemptTiming): Promise<void> {
+      if (outcomes.length === 0) return;
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        await client.query(
+          `update deliveries d set
+             status = v.status,
+             attempts = v.attempt_no,
+             next_attempt_at = coalesce(v.next_attempt_at, d.next_attempt_at),
+             last_error = coalesce(v.last_error, d.last_error),
+             delivered_at = case when v.status = 'delivered' then now() else d.delivered_at end,
+             provider_message_id = coalesce(v.provider_message_id, d.provider_message_id),
+             updated_at = now()
+           from unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::text[])
+             as v(id, status, attempt_no, next_attempt_at, last_error, provider_message_id)
+           where d.id = v.id and d.status = 'pending'`,
+          [
+            outcomes.map((o) => o.deliveryId),
+            outcomes.map((o) => (o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'pending' : 'dead')),
+            outcomes.map((o) => o.attemptNo),
+            outcomes.map((o) => (o.kind === 'retry' ? o.nextAttemptAt : null)),
+            outcomes.map((o) => (o.kind === 'delivered' ? null : JSON.stringify(o.error))),
+            outcomes.map((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
+          ],
+        );
+        await client.query(
+          `insert into delivery_attempts (id, delivery_id, n, at, duration_ms, outcome, error_code, error_message, provider_message_id)
+           select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])`,
+          [
+            outcomes.map(() => newId()),
+            outcomes.map((o) => o.deliveryId),
+            outcomes.map((o) => o.attemptNo),
+            outcomes.map(() => timing.startedAt),
+            outcomes.map(() => Math.round(timing.durationMs)),
+            outcomes.map((o) =>
+              o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'transient_error' : 'permanent_error',
+            ),
+            outcomes.map((o) => (o.kind === 'delivered' ? null : o.error.code)),
+            outcomes.map((o) => (o.kind === 'delivered' ? null : o.error.message)),
+            outcomes.map((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
+          ],
+        );
+        const dead = outcomes.filter((o) => o.kind === 'dead');
+        if (dead.length > 0) await insertDeadLetters(client, dead);
+        const resolved = outcomes.filter((o) => o.kind === 'delivered').map((o) => o.deliveryId);
+        if (resolved.length > 0) {
+          // A replayed delivery that got through leaves the dead-letter list.
+          await client.query(
+            `update dlq_entries set state = 'resolved', updated_at = now()
+             where delivery_id = any($1::uuid[]) and state = 'replaying'`,
+            [resolved],
+          );
+        }
+        await client.query('commit');
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+type Queryable = { query: (text: string, values: unknown[]) => Promise<unknown> };
+
+/** Dead deliveries become (or reopen) their dead-letter entry; used by the drain and by deletes. */
+export async function insertDeadLetters(
+  client: Queryable,
+  dead: { deliveryId: string; error: LastError | null; reason: DlqReason }[],
+): Promise<void> {
+  if (dead.length === 0) return;
+  await client.query(
+    `insert into dlq_entries (id, tenant_id, delivery_id, event_id, destination_id, customer_external_id, event_type,
+                              reason, last_error, attempts)
+     select v.entry_id, d.tenant_id, d.id, d.event_id, d.destination_id, e.customer_external_id, e.event_type,
+            v.reason, v.last_error, d.attempts
+     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[]) as v(entry_id, delivery_id, reason, last_error)
+     join deliveries d on d.id = v.delivery_id
+     join events e on e.id = d.event_id
+     on conflict (delivery_id) do update set
+       state = 'open',
+       reason = excluded.reason,
+       last_error = excluded.last_error,
+       attempts = excluded.attempts,
+       replay_count = dlq_entries.replay_count + case when dlq_entries.state = 'replaying' then 1 else 0 end,
+       updated_at = now()`,
+    [
+      dead.map(() => newId()),
+      dead.map((d) => d.deliveryId),
+      dead.map((d) => d.reason),
+      dead.map((d) => (d.error ? JSON.stringify(d.error) : null)),
+    ],
+  );
+}
+
+export type DeliveryOutcomes = ReturnType<typeof createDeliveryOutcomes>;

@@ -1,0 +1,154 @@
+import type { ClaimedDelivery, DeliveryClaims } from '@sluice/db/repositories/delivery-claims';
+import type { DeliveryOutcomes, RecordedOutcome } from '@sluice/db/repositories/delivery-outcomes';
+import type { DestinationsRepository } from '@sluice/db/repositories/destinations-repository';
+import type { DestinationRow } from '@sluice/db/schema';
+import type { DeliveryFailure, DeliveryOutcome, OutgoingMessage } from '@sluice/destinations/types';
+import type { Logger } from '@sluice/logger/logger';
+import { toDeliverableEvent } from './deliverable-event.ts';
+import type { DestinationRuntime, DestinationRuntimes } from './destination-runtime.ts';
+import { nextAttemptAt } from './retry-policy.ts';
+
+export interface DrainOptions {
+  /** How long a claim holds deliveries before another worker may take them (a dead worker's lease). */
+  leaseMs: number;
+  /** Deliveries claimed per round. */
+  claimLimit: number;
+  /** Batch calls of one destination in flight at once. */
+  sendConcurrency: number;
+  /** A drain hands the destination back to the queue after this long, so others get a turn. */
+  timeBudgetMs: number;
+}
+
+export const defaultDrainOptions: DrainOptions = {
+  leaseMs: 60_000,
+  claimLimit: 200,
+  sendConcurrency: 8,
+  timeBudgetMs: 5_000,
+};
+
+export interface DrainMetrics {
+  observeBatch(type: string, seconds: number): void;
+  countOutcome(type: string, outcome: RecordedOutcome): void;
+}
+
+export interface DrainResult {
+  sent: number;
+  /** True when due work remains that this drain left for the next one. */
+  more: boolean;
+}
+
+const THROTTLE_CODE = /thrott|ThroughputExceeded|SlowDown|TooManyRequests|RequestLimitExceeded/i;
+
+/** Sends one destination's due deliveries, round after round, until none is due or the time is up. */
+export function createDrainService(deps: {
+  destinations: Pick<DestinationsRepository, 'getIncludingDeleted'>;
+  claims: DeliveryClaims;
+  outcomes: DeliveryOutcomes;
+  runtimes: DestinationRuntimes;
+  metrics: DrainMetrics;
+  logger: Logger;
+  options?: Partial<DrainOptions>;
+}) {
+  const options = { ...defaultDrainOptions, ...deps.options };
+
+  function decide(claimed: ClaimedDelivery, outcome: DeliveryOutcome, row: DestinationRow): RecordedOutcome {
+    const attemptNo = claimed.attempts + 1;
+    if (outcome.ok)
+      return { kind: 'delivered', deliveryId: claimed.id, attemptNo, providerMessageId: outcome.providerMessageId };
+    return failed(claimed, outcome.failure, row);
+  }
+
+  function failed(claimed: ClaimedDelivery, failure: DeliveryFailure, row: DestinationRow): RecordedOutcome {
+    const attemptNo = claimed.attempts + 1;
+    const error = { code: failure.code, message: failure.message, at: new Date().toISOString() };
+    if (failure.code === 'payload_too_large')
+      return { kind: 'dead', deliveryId: claimed.id, attemptNo, error, reason: 'payload_too_large' };
+    if (failure.kind === 'permanent')
+      return { kind: 'dead', deliveryId: claimed.id, attemptNo, error, reason: 'permanent_error' };
+    const next = nextAttemptAt(attemptNo, { maxAttempts: row.retryMaxAttempts, expiresAt: claimed.expiresAt });
+    if (!next) return { kind: 'dead', deliveryId: claimed.id, attemptNo, error, reason: 'retries_exhausted' };
+    return { kind: 'retry', deliveryId: claimed.id, attemptNo, error, nextAttemptAt: next };
+  }
+
+  /** Sends one chunk (at most one API call's worth) and records every entry's own outcome. */
+  async function sendChunk(
+    row: DestinationRow,
+    runtime: DestinationRuntime,
+    chunk: ClaimedDelivery[],
+    maxBytes: number,
+  ) {
+    const { destination } = runtime;
+    const messages: OutgoingMessage[] = chunk.map((c) => ({ deliveryId: c.id, event: toDeliverableEvent(c.event) }));
+    const startedAt = new Date();
+    const started = performance.now();
+    const results = await destination.sendBatch(runtime.send, messages, maxBytes);
+    const durationMs = performance.now() - started;
+    deps.metrics.observeBatch(row.type, durationMs / 1000);
+    const byId = new Map(results.map((r) => [r.deliveryId, r]));
+    const recorded = chunk.map((claimed) => {
+      const outcome = byId.get(claimed.id);
+      // An adapter must answer for every message; if it did not, retry rather than guess.
+      return outcome
+        ? decide(claimed, outcome, row)
+        : failed(claimed, { kind: 'transient', code: 'no_outcome', message: 'the adapter reported no outcome' }, row);
+    });
+    if (recorded.some((r) => r.kind !== 'delivered' && r.error.code.startsWith('ExpiredToken')))
+      runtime.send.credentials.invalidate();
+    await deps.outcomes.record(recorded, { startedAt, durationMs });
+    for (const outcome of recorded) deps.metrics.countOutcome(row.type, outcome);
+    return recorded;
+  }
+
+  async function claim(row: DestinationRow, runtime: DestinationRuntime) {
+    return runtime.destination.isFifo
+      ? deps.claims.claimGroupHeads(row, options.claimLimit, options.leaseMs)
+      : deps.claims.claimDue(row.id, options.claimLimit, options.leaseMs);
+  }
+
+  return {
+    async drain(
+      tenantId: string,
+      destinationId: string,
+      shouldStop: () => boolean = () => false,
+    ): Promise<DrainResult> {
+      const row = await deps.destinations.getIncludingDeleted(tenantId, destinationId);
+      // Paused, disabled and deleted destinations keep their deliveries where they are.
+      if (!row || row.deletedAt || !row.enabled || row.pausedAt) return { sent: 0, more: false };
+      const runtime = deps.runtimes.resolve(row);
+      const maxBytes = Math.min(
+        row.maxMessageBytes ?? Number.POSITIVE_INFINITY,
+        runtime.destination.limits.maxMessageBytes,
+      );
+      const chunkSize = runtime.destination.limits.maxEntries;
+      const deadline = Date.now() + options.timeBudgetMs;
+      let sent = 0;
+
+      while (!shouldStop()) {
+        if (Date.now() > deadline) return { sent, more: true };
+        const claimed = await claim(row, runtime);
+        if (claimed.length === 0) return { sent, more: false };
+        const chunks: ClaimedDelivery[][] = [];
+        for (let i = 0; i < claimed.length; i += chunkSize) chunks.push(claimed.slice(i, i + chunkSize));
+        let throttled = false;
+        await runLimited(chunks, options.sendConcurrency, async (chunk) => {
+          const recorded = await sendChunk(row, runtime, chunk, maxBytes);
+          sent += recorded.filter((r) => r.kind === 'delivered').length;
+          if (recorded.some((r) => r.kind === 'retry' && THROTTLE_CODE.test(r.error.code))) throttled = true;
+        });
+        // A throttled destination backs off as a whole; its retries come due on their own.
+        if (throttled) return { sent, more: false };
+      }
+      return { sent, more: true };
+    },
+  };
+}
+
+export type DrainService = ReturnType<typeof createDrainService>;
+
+async function runLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await run(items[next++]!);
+  });
+  await Promise.all(lanes);
+}

@@ -1,0 +1,176 @@
+import { AssumeRoleError } from '@sluice/aws/credentials';
+import type { DeliveryFailure, FailureKind } from './types.ts';
+
+/**
+ * Whether an AWS failure is worth retrying. Retrying what cannot succeed fills the retry queue
+ * for 24 hours; dead-lettering what would have succeeded a second later loses a delivery, so
+ * unknown server-side and network failures count as transient and unknown 4xx as permanent.
+ */
+
+export interface ErrorFacts {
+  code: string;
+  status: number | undefined;
+  message: string;
+  /** SQS/SNS batch entries say whether the sender was at fault; absent elsewhere. */
+  senderFault: boolean | undefined;
+  /** The failure came from STS while assuming the destination's role. */
+  fromSts: boolean;
+}
+
+export type ErrorCategory =
+  | 'throttled'
+  | 'expired_credentials'
+  | 'access_denied'
+  | 'invalid_credentials'
+  | 'not_found'
+  | 'kms'
+  | 'invalid_request'
+  | 'server_error'
+  | 'network'
+  | 'unknown_client_error'
+  | 'unknown';
+
+const TRANSIENT: ReadonlySet<ErrorCategory> = new Set([
+  'throttled',
+  'expired_credentials',
+  'server_error',
+  'network',
+  'unknown',
+]);
+
+export const kindOf = (category: ErrorCategory): FailureKind => (TRANSIENT.has(category) ? 'transient' : 'permanent');
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'AbortError',
+]);
+const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired']);
+const NOT_FOUND = new Set([
+  'NonExistentQueue',
+  'QueueDoesNotExist',
+  'QueueDeletedRecently',
+  'NotFound',
+  'NotFoundException',
+  'ResourceNotFoundException',
+]);
+const INVALID_CREDENTIALS = new Set([
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'InvalidSecurity',
+  'MissingAuthenticationToken',
+  'OptInRequired',
+  'RegionDisabledException',
+]);
+const SERVER = new Set([
+  'InternalError',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ResourceInUseException',
+]);
+
+// SQS's JSON protocol and the query protocol spell the same code differently.
+const CODE_PREFIXES = /^(?:AWS\.SimpleQueueService\.|com\.amazonaws\.[\w.]+#|com\.amazon\.coral\.service#)/;
+
+export function normaliseCode(code: string): string {
+  return code.replace(CODE_PREFIXES, '');
+}
+
+export function categorize(facts: Pick<ErrorFacts, 'code' | 'status' | 'senderFault' | 'message'>): ErrorCategory {
+  const code = facts.code;
+  if (
+    /throttl/i.test(code) ||
+    code === 'ProvisionedThroughputExceededException' ||
+    code === 'TooManyRequestsException'
+  ) {
+    return 'throttled';
+  }
+  // Kinesis says LimitExceededException when too many requests arrive at once.
+  if (code === 'LimitExceededException' || code === 'LimitExceeded') return 'throttled';
+  if (EXPIRED.has(code)) return 'expired_credentials';
+  if (/^KMS|^Kms/.test(code)) return 'kms';
+  if (/^AccessDenied/.test(code) || code === 'AuthorizationError' || code === 'Forbidden') return 'access_denied';
+  if (INVALID_CREDENTIALS.has(code)) return 'invalid_credentials';
+  if (NOT_FOUND.has(code)) return 'not_found';
+  if (
+    /^Invalid|^Missing|^Validation|TooLong$|^BatchEntryIdsNotDistinct$|^EmptyBatchRequest$|^TooManyEntries/.test(code)
+  ) {
+    return 'invalid_request';
+  }
+  if (NETWORK_CODES.has(code) || /socket hang up|ECONNRESET|ECONNREFUSED|timed out/i.test(facts.message))
+    return 'network';
+  if (SERVER.has(code) || (facts.status !== undefined && facts.status >= 500)) return 'server_error';
+  if (facts.status !== undefined && facts.status >= 400) return 'unknown_client_error';
+  if (facts.senderFault === true) return 'unknown_client_error';
+  return 'unknown';
+}
+
+function property(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null || !(key in value)) return undefined;
+  return Object.getOwnPropertyDescriptor(value, key)?.value ?? Reflect.get(value, key);
+}
+
+/** The code, HTTP status and message of anything a send can throw: SDK exceptions, Node errors, our own. */
+export function errorFacts(error: unknown): ErrorFacts {
+  if (error instanceof AssumeRoleError) {
+    return { code: error.code, status: error.status, message: error.message, senderFault: undefined, fromSts: true };
+  }
+  const metadata = property(error, '$metadata');
+  const statusValue = property(metadata, 'httpStatusCode');
+  const status = typeof statusValue === 'number' ? statusValue : undefined;
+  const nodeCode = property(error, 'code');
+  const name = error instanceof Error ? error.name : undefined;
+  const rawCode =
+    typeof nodeCode === 'string' && /^E[A-Z_]+$/.test(nodeCode)
+      ? nodeCode
+      : name && name !== 'Error'
+        ? name
+        : typeof nodeCode === 'string'
+          ? nodeCode
+          : status !== undefined
+            ? `HTTP${status}`
+            : 'Unknown';
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: normaliseCode(rawCode), status, message, senderFault: undefined, fromSts: false };
+}
+
+export type DescribeFailure = (category: ErrorCategory, facts: ErrorFacts) => string;
+
+/** Classifies an error and words it with the adapter's own description of what to fix. */
+export function classifyWith(error: unknown, describe: DescribeFailure): DeliveryFailure {
+  const facts = errorFacts(error);
+  const category = categorize(facts);
+  // STS's own message already names the role, the principal and the ExternalId.
+  const message = facts.fromSts ? facts.message : describe(category, facts);
+  return { kind: kindOf(category), code: facts.code, message };
+}
+
+/** Classifies one failed entry of a 200 batch answer (SQS/SNS Failed[], Kinesis ErrorCode). */
+export function classifyEntryFailure(
+  entry: { code: string; message: string; senderFault?: boolean },
+  describe: DescribeFailure,
+): DeliveryFailure {
+  const facts: ErrorFacts = {
+    code: normaliseCode(entry.code),
+    status: undefined,
+    message: entry.message,
+    senderFault: entry.senderFault,
+    fromSts: false,
+  };
+  const category = categorize(facts);
+  return { kind: kindOf(category), code: facts.code, message: describe(category, facts) };
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { readEventField } from './event-fields.ts';
+import type { DeliverableEvent } from './types.ts';
+
+/**
+ * What every destination type sends, independent of the provider's request shape: the
+ * body, the String message attributes, and the FIFO ids. Hashing is stable so a retried or
+ * replayed delivery carries the same group and deduplication ids as the first attempt.
+ */
+
+// SQS (and SNS FIFO) allow these in MessageGroupId and MessageDeduplicationId: a-zA-Z0-9 and
+// !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~ — exactly printable ASCII without the space.
+const FIFO_ID = /^[\x21-\x7e]{1,128}$/;
+const MAX_PARTITION_KEY_CHARS = 256;
+
+/** A deterministic id within every provider's charset and length: `sha256:` + 64 hex digits. */
+export function stableHash(value: string): string {
+  return `sha256:${createHash('sha256').update(value, 'utf8').digest('hex')}`;
+}
+
+export function fifoSafeId(value: string): string {
+  return FIFO_ID.test(value) ? value : stableHash(value);
+}
+
+/** The field's value, or the customerExternalId when the field is missing or not a string or number. */
+export function groupValue(event: DeliverableEvent, fieldPath: string): string {
+  return readEventField(event, fieldPath) ?? event.customerExternalId;
+}
+
+export function messageGroupId(event: DeliverableEvent, fieldPath: string): string {
+  return fifoSafeId(groupValue(event, fieldPath));
+}
+
+export function deduplicationId(event: DeliverableEvent): string {
+  return fifoSafeId(event.idempotencyKey);
+}
+
+export function partitionKey(event: DeliverableEvent, fieldPath: string): string {
+  const value = groupValue(event, fieldPath);
+  return value.length > MAX_PARTITION_KEY_CHARS ? stableHash(value) : value;
+}
+
+// SQS refuses characters outside #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF. JSON
+// escapes control characters and lone surrogates already; U+FFFE and U+FFFF it leaves alone.
+const NON_CHARACTERS = /[\ufffe\uffff]/g;
+const escapeNonCharacter = (char: string) => `\\u${char.charCodeAt(0).toString(16)}`;
+
+/** The body: the event JSON with the canonical fields in a fixed order. */
+export function eventBody(event: DeliverableEvent): string {
+  const ordered = {
+    id: event.id,
+    eventType: event.eventType,
+    occurredAt: event.occurredAt,
+    source: event.source,
+    customerExternalId: event.customerExternalId,
+    idempotencyKey: event.idempotencyKey,
+    ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
+    payload: event.payload,
+    ...(event.metadata === undefined ? {} : { metadata: event.metadata }),
+    receivedAt: event.receivedAt,
+  };
+  // Inside JSON these characters only occur in strings, where an escape keeps the value intact.
+  return JSON.stringify(ordered).replace(NON_CHARACTERS, escapeNonCharacter);
+}
+
+// Attribute values cannot be escaped like the body: characters SQS would refuse become U+FFFD.
+const INVALID_ATTRIBUTE_CHARS = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+/** The String message attributes of SQS and SNS messages, in a fixed order. */
+export function eventAttributes(event: DeliverableEvent): Array<[name: string, value: string]> {
+  const attributes: Array<[string, string]> = [
+    ['eventType', event.eventType],
+    ['eventId', event.id],
+    ['source', event.source],
+    ['customerExternalId', event.customerExternalId],
+  ];
+  if (event.correlationId !== undefined) attributes.push(['correlationId', event.correlationId]);
+  return attributes.map(([name, value]) => [name, value.replace(INVALID_ATTRIBUTE_CHARS, '\ufffd')]);
+}
+
+/** Bytes the way SQS and SNS count a message: body plus each attribute's name, data type and value. */
+export function messageBytes(body: string, attributes: Array<[string, string]>): number {
+  let bytes = Buffer.byteLength(body, 'utf8');
+  for (const [name, value] of attributes) {
+    bytes += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8');
+  }
+  return bytes;
+}

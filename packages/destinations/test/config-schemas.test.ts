@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { configureDestination, destinationAdapters } from '../src/registry.ts';
+import type { ConfigContext, DestinationType } from '../src/types.ts';
+
+const AWS: ConfigContext = {};
+const EMULATOR: ConfigContext = { endpointOverride: 'http://127.0.0.1:4566' };
+
+function parse(type: DestinationType, config: unknown, ctx: ConfigContext = AWS) {
+  return destinationAdapters[type].configSchema(ctx).safeParse(config);
+}
+
+/** The messages of a failed parse, each prefixed with its field. */
+function problems(type: DestinationType, config: unknown, ctx: ConfigContext = AWS): string[] {
+  const result = parse(type, config, ctx);
+  expect(result.success, `expected ${JSON.stringify(config)} to be refused`).toBe(false);
+  return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+}
+
+describe('sqs config', () => {
+  const url = (name: string, region = 'us-east-1', account = '123456789012') =>
+    `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+
+  it('accepts a standard queue URL and fills the region from it', () => {
+    expect(parse('sqs', { queueUrl: url('orders', 'eu-west-2') }).data).toEqual({
+      queueUrl: url('orders', 'eu-west-2'),
+      region: 'eu-west-2',
+    });
+  });
+
+  it('detects FIFO from .fifo and defaults messageGroupIdField', () => {
+    const fifo = parse('sqs', { queueUrl: url('orders.fifo') });
+    expect(fifo.data).toEqual({
+      queueUrl: url('orders.fifo'),
+      region: 'us-east-1',
+      messageGroupIdField: 'customerExternalId',
+    });
+    const configured = configureDestination(
+      'sqs',
+      { queueUrl: url('orders.fifo'), messageGroupIdField: 'payload.orderId' },
+      AWS,
+    );
+    expect(configured.ok && configured.destination.isFifo).toBe(true);
+    const standard = configureDestination('sqs', { queueUrl: url('orders') }, AWS);
+    expect(standard.ok && standard.destination.isFifo).toBe(false);
+  });
+
+  it('accepts its own output again (stored configs re-validate)', () => {
+    const once = parse('sqs', { queueUrl: url('orders.fifo'), messageGroupIdField: 'metadata.tier' }).data;
+    expect(parse('sqs', once).data).toEqual(once);
+  });
+
+  it.each([
+    [
+      'not a URL',
+      { queueUrl: 'orders' },
+      'is not a URL; expected https://sqs.<region>.amazonaws.com/<12-digit account>/<name>',
+    ],
+    ['http on AWS', { queueUrl: 'http://sqs.us-east-1.amazonaws.com/123456789012/q' }, 'is not an SQS queue URL'],
+    ['another host', { queueUrl: 'https://example.com/123456789012/q' }, 'is not an SQS queue URL'],
+    ['a bad region', { queueUrl: url('q', 'mars-1') }, 'is not an AWS region'],
+    [
+      'an 11-digit account',
+      { queueUrl: url('q', 'us-east-1', '12345678901') },
+      'has 11 digits; AWS account ids have exactly 12',
+    ],
+    [
+      'a missing name',
+      { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/' },
+      'path must be /<account>/<name>',
+    ],
+    ['a bad name', { queueUrl: url('orders!') }, 'is not a valid queue name'],
+    ['a name over 80', { queueUrl: url('q'.repeat(81)) }, 'is not a valid queue name'],
+    ['a query string', { queueUrl: `${url('q')}?x=1` }, 'no query'],
+    ['a region that differs from the URL', { queueUrl: url('q'), region: 'eu-west-1' }, 'differs from the queue URL'],
+    ['a malformed region', { queueUrl: url('q'), region: 'EU' }, 'is not an AWS region'],
+    [
+      'an unknown field',
+      { queueUrl: url('q'), queue: 'x' },
+      'unknown field(s) queue; an SQS destination takes queueUrl, region, messageGroupIdField',
+    ],
+    ['no queueUrl', {}, 'queueUrl is required'],
+    ['not an object', 'https://sqs', 'must be an object'],
+  ])('refuses %s', (_case, config, message) => {
+    expect(problems('sqs', config).join('\n')).toContain(message);
+  });
+
+  it('refuses messageGroupIdField on a standard queue, saying why', () => {
+    expect(problems('sqs', { queueUrl: url('orders'), messageGroupIdField: 'customerExternalId' })).toEqual([
+      'messageGroupIdField: messageGroupIdField applies only to FIFO queues (names ending in .fifo); "orders" is a standard queue',
+    ]);
+  });
+
+  it.each([
+    ['an unknown root', 'orderId', 'does not start with a field of the event'],
+    ['payload alone', 'payload', 'name a field inside it'],
+    ['a nested metadata key', 'metadata.a.b', 'must name one metadata key'],
+    ['a field under a scalar', 'source.name', 'is a plain value'],
+    ['an empty segment', 'payload..id', 'is not a dotted field path'],
+    ['a space', 'payload.order id', 'is not a dotted field path'],
+    ['too deep', `payload.${Array.from({ length: 9 }, () => 'a').join('.')}`, 'nested too deeply'],
+  ])('refuses a messageGroupIdField with %s', (_case, field, message) => {
+    expect(problems('sqs', { queueUrl: url('q.fifo'), messageGroupIdField: field }).join('\n')).toContain(message);
+  });
+
+  it('accepts emulator queue URLs only when the SQS endpoint is overridden', () => {
+    const fauxqs = 'http://sqs.us-east-1.localhost:4566/000000000000/orders.fifo';
+    const plain = 'http://127.0.0.1:4566/000000000000/orders';
+    expect(problems('sqs', { queueUrl: fauxqs }).join()).toContain('is not an SQS queue URL');
+    expect(parse('sqs', { queueUrl: fauxqs }, EMULATOR).data).toMatchObject({ region: 'us-east-1' });
+    // No region in the host: it must be given.
+    expect(problems('sqs', { queueUrl: plain }, EMULATOR).join()).toContain('region is required');
+    expect(parse('sqs', { queueUrl: plain, region: 'eu-west-1' }, EMULATOR).data).toMatchObject({
+      region: 'eu-west-1',
+    });
+    // Still a URL with an account and a valid name.
+    expect(problems('sqs', { queueUrl: 'http://127.0.0.1:4566/orders' }, EMULATOR).join()).toContain(
+      '/<account>/<name>',
+    );
+  });
+});
+
+describe('sns config', () => {
+  const arn = (name: string, region = 'us-east-1', account = '123456789012') =>
+    `arn:aws:sns:${region}:${account}:${name}`;
+
+  it('accepts a topic ARN, FIFO by .fifo', () => {
+    expect(parse('sns', { topicArn: arn('events') }).data).toEqual({ topicArn: arn('events'), region: 'us-east-1' });
+    expect(parse('sns', { topicArn: arn('events.fifo'), messageGroupIdField: 'payload.orderId' }).data).toEqual({
+      topicArn: arn('events.fifo'),
+      region: 'us-east-1',
+      messageGroupIdField: 'payload.orderId',
+    });
+  });
+
+  it.each([
+    [
+      'not an ARN',
+      { topicArn: 'events' },
+      'is not an SNS topic ARN; expected arn:aws:sns:<region>:<12-digit account>:<name>',
+    ],
+    ['an SQS ARN', { topicArn: 'arn:aws:sqs:us-east-1:123456789012:q' }, 'is not an SNS topic ARN'],
+    ['a bad region', { topicArn: arn('t', 'useast1') }, 'is not an AWS region'],
+    ['an 11-digit account', { topicArn: arn('t', 'us-east-1', '12345678901') }, 'has 11 digits'],
+    ['a bad name', { topicArn: arn('my topic') }, 'is not a valid topic name'],
+    [
+      'messageGroupIdField on a standard topic',
+      { topicArn: arn('t'), messageGroupIdField: 'source' },
+      'applies only to FIFO topics',
+    ],
+    ['a bad field path', { topicArn: arn('t.fifo'), messageGroupIdField: 'payload.' }, 'is not a dotted field path'],
+  ])('refuses %s', (_case, config, message) => {
+    expect(problems('sns', config).join('\n')).toContain(message);
+  });
+
+  it('accepts an emulator account id only when the SNS endpoint is overridden', () => {
+    expect(problems('sns', { topicArn: arn('t', 'us-east-1', '1') }).join()).toContain('has 1 digit;');
+    expect(parse('sns', { topicArn: arn('t', 'us-east-1', '1') }, EMULATOR).success).toBe(true);
+  });
+});
+
+describe('kinesis config', () => {
+  const arn = (name: string, account = '123456789012') => `arn:aws:kinesis:us-east-1:${account}:stream/${name}`;
+
+  it('accepts a stream ARN and defaults partitionKeyField', () => {
+    expect(parse('kinesis', { streamArn: arn('clicks') }).data).toEqual({
+      streamArn: arn('clicks'),
+      region: 'us-east-1',
+      partitionKeyField: 'customerExternalId',
+    });
+  });
+
+  it.each([
+    ['a topic ARN', { streamArn: 'arn:aws:sns:us-east-1:123456789012:t' }, 'is not a Kinesis stream ARN'],
+    [
+      'no stream/ prefix',
+      { streamArn: 'arn:aws:kinesis:us-east-1:123456789012:clicks' },
+      'is not a Kinesis stream ARN',
+    ],
+    ['an 11-digit account', { streamArn: arn('clicks', '12345678901') }, 'has 11 digits'],
+    ['a bad name', { streamArn: arn('a/b') }, 'is not a valid stream name'],
+    [
+      'a bad partitionKeyField',
+      { streamArn: arn('clicks'), partitionKeyField: 'customer' },
+      'does not start with a field',
+    ],
+    [
+      'messageGroupIdField',
+      { streamArn: arn('clicks'), messageGroupIdField: 'source' },
+      'unknown field(s) messageGroupIdField',
+    ],
+  ])('refuses %s', (_case, config, message) => {
+    expect(problems('kinesis', config).join('\n')).toContain(message);
+  });
+});
+
+describe('configureDestination', () => {
+  it('answers field errors with paths', () => {
+    const result = configureDestination('sqs', { queueUrl: 'nope' }, AWS);
+    expect(result).toEqual({
+      ok: false,
+      errors: [{ path: 'queueUrl', message: expect.stringContaining('is not a URL') }],
+    });
+  });
+});

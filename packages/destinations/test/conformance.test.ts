@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stableHash } from '../src/message-encoding.ts';
+import { destinationAdapters } from '../src/registry.ts';
+import { conformanceTargets } from './conformance-targets.ts';
+import { type Harness, makeEvent, messagesOf, startHarness, uniqueName } from './harness.ts';
+
+/**
+ * One suite, every destination type: what arrives, per-entry outcomes, limits, and the
+ * classification of a missing resource, asserted on the emulator's queue or stream.
+ */
+
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness();
+});
+
+afterAll(async () => {
+  await harness?.stop();
+});
+
+describe.each(conformanceTargets.map((target) => [target.name, target] as const))('%s', (_name, target) => {
+  const adapter = destinationAdapters[target.type];
+
+  async function freshDestination() {
+    const created = await target.create(harness.direct, uniqueName(target.type));
+    return { destination: harness.configure(target.type, created.config), read: created.read };
+  }
+
+  it('delivers a batch: body is the event JSON, with attributes, group, dedup id or partition key', async () => {
+    const { destination, read } = await freshDestination();
+    const events = [
+      makeEvent({ correlationId: 'req_4f30b2', metadata: { tier: 'pro', seats: 3, trial: false } }),
+      makeEvent({ customerExternalId: 'acct_other', idempotencyKey: 'x'.repeat(129) }),
+      makeEvent({ idempotencyKey: 'has space (not allowed in a dedup id)' }),
+    ];
+    const outcomes = await destination.sendBatch(
+      { clients: harness.clients, credentials: harness.credentials },
+      messagesOf(events),
+    );
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true]);
+
+    const arrived = await read();
+    expect(arrived).toHaveLength(3);
+    // Standard queues and topics do not promise order: match arrivals to events by id.
+    for (const event of events) {
+      const message = arrived.find((candidate) => JSON.parse(candidate.body).id === event.id);
+      expect(message, `event ${event.id} arrived`).toBeDefined();
+      if (!message) continue;
+      expect(JSON.parse(message.body)).toEqual(event);
+      if (target.type === 'kinesis') {
+        expect(message.partitionKey).toBe(event.customerExternalId);
+        expect(message.attributes).toEqual({});
+      } else {
+        const expected: Record<string, string> = {
+          eventType: event.eventType,
+          eventId: event.id,
+          source: event.source,
+          customerExternalId: event.customerExternalId,
+        };
+        if (event.correlationId) expected.correlationId = event.correlationId;
+        expect(message.attributes).toEqual(expected);
+      }
+      if (target.fifo) {
+        expect(message.groupId).toBe(event.customerExternalId);
+        const validKey = /^[\x21-\x7e]{1,128}$/.test(event.idempotencyKey);
+        expect(message.deduplicationId).toBe(validKey ? event.idempotencyKey : stableHash(event.idempotencyKey));
+      } else {
+        expect(message.groupId).toBeUndefined();
+      }
+    }
+  });
+
+  it('reports one outcome per message, in order, with the provider message id', async () => {
+    const { destination } = await freshDestination();
+    const messages = messagesOf([makeEvent(), makeEvent(), makeEvent()]);
+    const outcomes = await destination.sendBatch(
+      { clients: harness.clients, credentials: harness.credentials },
+      messages,
+    );
+    expect(outcomes.map((outcome) => outcome.deliveryId)).toEqual(messages.map((message) => message.deliveryId));
+    for (const outcome of outcomes) {
+      expect(outcome.ok && typeof outcome.providerMessageId).toBe('string');
+    }
+  });
+
+  it.runIf(target.fifo || target.type === 'kinesis')('orders messages of one group as sent', async () => {
+    const { destination, read } = await freshDestination();
+    const events = Array.from({ length: 5 }, () => makeEvent());
+    await destination.sendBatch({ clients: harness.clients, credentials: harness.credentials }, messagesOf(events));
+    const arrived = await read();
+    expect(arrived.map((message) => JSON.parse(message.body).id)).toEqual(events.map((event) => event.id));
+  });
+
+  it('reports entries a 200 answer lists as failed, and sends the rest', async () => {
+    const { destination, read } = await freshDestination();
+    const events = [makeEvent(), makeEvent(), makeEvent()];
+    const failedKey = target.type === 'kinesis' ? '1' : 'm1';
+    const code = target.type === 'kinesis' ? 'ProvisionedThroughputExceededException' : 'InternalError';
+    harness.proxyFor(target.type).inject({
+      action: target.batchAction,
+      fault: { kind: 'failEntries', select: (keys) => keys.filter((key) => key === failedKey), code },
+    });
+    const outcomes = await destination.sendBatch(
+      { clients: harness.clients, credentials: harness.credentials },
+      messagesOf(events),
+    );
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, true]);
+    const failed = outcomes[1];
+    expect(failed?.ok === false && failed.failure).toMatchObject({ kind: 'transient', code });
+    const arrivedIds = (await read()).map((message) => JSON.parse(message.body).id).sort();
+    expect(arrivedIds).toEqual([events[0]?.id, events[2]?.id].sort());
+  });
+
+  it('splits into calls within the entry and byte limits', async () => {
+    const { destination, read } = await freshDestination();
+    const proxy = harness.proxyFor(target.type);
+    const { maxEntries, maxBatchBytes, maxMessageBytes } = adapter.limits;
+
+    const overEntries = messagesOf(Array.from({ length: maxEntries + 1 }, () => makeEvent()));
+    const before = proxy.requests.filter((request) => request.action === target.batchAction).length;
+    const entryOutcomes = await destination.sendBatch(
+      { clients: harness.clients, credentials: harness.credentials },
+      overEntries,
+    );
+    expect(entryOutcomes.every((outcome) => outcome.ok)).toBe(true);
+
+    // Messages that fit one by one but not all together in one call.
+    const size = Math.floor(Math.min(maxMessageBytes * 0.9, maxBatchBytes / 3));
+    const count = Math.floor(maxBatchBytes / size) + 1;
+    const large = messagesOf(
+      Array.from({ length: count }, () => makeEvent({ payload: { blob: 'b'.repeat(size - 600) } })),
+    );
+    const largeOutcomes = await destination.sendBatch(
+      { clients: harness.clients, credentials: harness.credentials },
+      large,
+    );
+    expect(largeOutcomes.every((outcome) => outcome.ok)).toBe(true);
+
+    const calls = proxy.requests.filter((request) => request.action === target.batchAction).length - before;
+    expect(calls).toBe(4);
+    expect(await read()).toHaveLength(overEntries.length + large.length);
+  });
+
+  it('refuses a message over the size limit without sending it', async () => {
+    const { destination, read } = await freshDestination();
+    const proxy = harness.proxyFor(target.type);
+    const tooBig = makeEvent({ payload: { blob: 'b'.repeat(adapter.limits.maxMessageBytes) } });
+    const fine = makeEvent();
+    const before = proxy.requests.length;
+    const outcomes = await destination.sendBatch(
+      { clients: harness.clients, credentials: harness.credentials },
+      messagesOf([tooBig, fine]),
+    );
+    expect(outcomes[0]).toMatchObject({ ok: false, failure: { kind: 'permanent', code: 'payload_too_large' } });
+    expect(outcomes[1]?.ok).toBe(true);
+    expect(proxy.requests.length - before).toBe(1);
+    expect((await read()).map((message) => JSON.parse(message.body).id)).toEqual([fine.id]);
+
+    // A destination that accepts less than the provider's maximum (read by probe) is honoured too.
+    const smaller = makeEvent({ payload: { blob: 'b'.repeat(3_000) } });
+    const [limited] = await destination.sendBatch(
+      { clients: harness.clients, credentials: harness.credentials },
+      messagesOf([smaller]),
+      2_048,
+    );
+    expect(limited).toMatchObject({ ok: false, failure: { code: 'payload_too_large' } });
+  });
+
+  it('classifies a missing queue, topic or stream as permanent, naming it', async () => {
+    const config = target.missingConfig(harness.direct, uniqueName(target.type));
+    const destination = harness.configure(target.type, config);
+    const outcomes = await destination.sendBatch(
+      { clients: harness.clients, credentials: harness.credentials },
+      messagesOf([makeEvent(), makeEvent()]),
+    );
+    for (const outcome of outcomes) {
+      expect(outcome.ok).toBe(false);
+      if (outcome.ok) continue;
+      expect(outcome.failure.kind).toBe('permanent');
+      expect(target.missingCodes).toContain(outcome.failure.code);
+      expect(outcome.failure.message).toContain(destination.resourceName.split(':').pop()?.split('/').pop() ?? '');
+    }
+  });
+
+  it('probes the destination: FIFO-ness matches and the size limit is reported', async () => {
+    const { destination } = await freshDestination();
+    const probe = await destination.probe({ clients: harness.clients, credentials: harness.credentials });
+    expect(probe.ok).toBe(true);
+    expect(probe.checks).toEqual([expect.objectContaining({ name: 'attributes', ok: true })]);
+    expect(probe.maxMessageBytes).toBe(adapter.limits.maxMessageBytes);
+    expect(destination.isFifo).toBe(target.fifo);
+  });
+});

@@ -1,0 +1,120 @@
+import type { DrainOptions } from '@sluice/delivery/drain-service';
+import { type AwsEmulators, startAwsEmulators } from './aws-emulators.ts';
+import {
+  createQueue,
+  createStream,
+  createTopicWithQueue,
+  type EmulatorClients,
+  emulatorClients,
+} from './aws-test-resources.ts';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
+import { sampleEvent, startTestStack, type TestStack } from './stack.ts';
+
+/**
+ * Everything an end-to-end delivery test needs: the emulators (optionally behind a fault
+ * proxy), the real API and workers, one tenant with an admin key, and helpers that create
+ * a real queue/topic/stream and register it as a destination the fake STS lets Sluice into.
+ */
+export interface DeliveryFixture {
+  emulators: AwsEmulators;
+  aws: EmulatorClients;
+  /** In front of SQS and SNS (fauxqs) when `faults` was asked for. */
+  proxy: FaultProxy | undefined;
+  stack: TestStack;
+  tenantId: string;
+  auth: { authorization: string };
+  sqsDestination(
+    name: string,
+    extra?: DestinationExtras & { queueAttributes?: Record<string, string> },
+  ): Promise<{ id: string; queueUrl: string }>;
+  snsDestination(name: string, extra?: DestinationExtras): Promise<{ id: string; queueUrl: string }>;
+  kinesisDestination(name: string, extra?: DestinationExtras): Promise<{ id: string; streamName: string }>;
+  postEvent(overrides?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface DestinationExtras {
+  config?: Record<string, unknown>;
+  eventTypes?: string[];
+  customerExternalId?: string;
+  retry?: { maxAttempts?: number; maxAgeSeconds?: number };
+}
+
+export const FIXTURE_CUSTOMER = 'acct_8K2zRq';
+let counter = 0;
+const unique = (name: string) =>
+  `${name.replace(/\.fifo$/, '')}-${process.pid}-${++counter}${name.endsWith('.fifo') ? '.fifo' : ''}`;
+
+export async function startDeliveryFixture(
+  options: { faults?: boolean; drain?: Partial<DrainOptions> } = {},
+): Promise<DeliveryFixture> {
+  const emulators = await startAwsEmulators();
+  const proxy = options.faults ? await startFaultProxy({ target: emulators.sqsSnsEndpoint }) : undefined;
+  const awsEnv = proxy
+    ? { ...emulators.env, AWS_ENDPOINT_URL_SQS: proxy.endpoint, AWS_ENDPOINT_URL_SNS: proxy.endpoint }
+    : emulators.env;
+  const stack = await startTestStack({ workers: true, awsEnv, drain: options.drain });
+  const tenantId = (await stack.createTenant()).id;
+  const { auth } = await stack.createKey(tenantId, ['admin']);
+  const aws = emulatorClients(emulators);
+
+  async function register(type: string, config: Record<string, unknown>, extra: DestinationExtras): Promise<string> {
+    const roleArn = `arn:aws:iam::000000000000:role/sluice-${++counter}`;
+    const response = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/destinations',
+      headers: auth,
+      payload: {
+        name: `${type} destination`,
+        customerExternalId: extra.customerExternalId ?? FIXTURE_CUSTOMER,
+        type,
+        config: { ...config, ...extra.config },
+        auth: { mode: 'assume_role', roleArn },
+        ...(extra.eventTypes ? { eventTypes: extra.eventTypes } : {}),
+        ...(extra.retry ? { retry: extra.retry } : {}),
+      },
+    });
+    if (response.statusCode !== 201) throw new Error(`register ${type}: ${response.statusCode} ${response.body}`);
+    const destination = response.json();
+    emulators.fakeSts.allowRole(roleArn, destination.auth.externalId);
+    return destination.id;
+  }
+
+  return {
+    emulators,
+    aws,
+    proxy,
+    stack,
+    tenantId,
+    auth,
+    async sqsDestination(name, extra = {}) {
+      const queueUrl = await createQueue(aws.sqs, unique(name), extra.queueAttributes);
+      return { id: await register('sqs', { queueUrl }, extra), queueUrl };
+    },
+    async snsDestination(name, extra = {}) {
+      const { topicArn, queueUrl } = await createTopicWithQueue(aws, unique(name));
+      return { id: await register('sns', { topicArn }, extra), queueUrl };
+    },
+    async kinesisDestination(name, extra = {}) {
+      const streamName = unique(name);
+      const streamArn = await createStream(aws.kinesis, streamName);
+      return { id: await register('kinesis', { streamArn }, extra), streamName };
+    },
+    async postEvent(overrides = {}) {
+      const response = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: auth,
+        payload: sampleEvent({ customerExternalId: FIXTURE_CUSTOMER, ...overrides }),
+      });
+      if (response.statusCode !== 202) throw new Error(`postEvent: ${response.statusCode} ${response.body}`);
+      return response.json().id;
+    },
+    async close() {
+      await stack.close();
+      aws.destroy();
+      await proxy?.stop();
+      await emulators.stop();
+    },
+  };
+}
