@@ -27,7 +27,16 @@ export function startDrainWorker(deps: {
       if (result.more && !deps.isStopping()) await deps.jobs.enqueueDrains([payload]);
       return result;
     },
-    { connection: deps.connection, concurrency: deps.concurrency ?? 16 },
+    {
+      connection: deps.connection,
+      concurrency: deps.concurrency ?? 16,
+      // A drain of a worker that died holds its destination's deduplication key until BullMQ
+      // sees it stalled: keep that short, and let a drain stall any number of times (the
+      // deliveries' own lease in PostgreSQL is what guards against double sends).
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 1_000,
+    },
   );
   worker.on('failed', (job, error) =>
     deps.logger.warn({ jobId: job?.id, destinationId: job?.data?.destinationId, err: error }, 'drain job failed'),

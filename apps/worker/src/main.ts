@@ -15,7 +15,15 @@ for (const redis of [workerRedis, producerRedis]) {
 }
 const aws = createAwsRuntime(config);
 
-const workers = startWorkers({ database, workerRedis, producerRedis, aws, awsEndpoints: config.awsEndpoints, logger });
+const workers = startWorkers({
+  database,
+  workerRedis,
+  producerRedis,
+  aws,
+  awsEndpoints: config.awsEndpoints,
+  logger,
+  drain: { leaseMs: config.DELIVERY_LEASE_SECONDS * 1000 },
+});
 const metricsServer = config.WORKER_METRICS_PORT
   ? workers.metrics.serve(config.HOST, config.WORKER_METRICS_PORT)
   : undefined;

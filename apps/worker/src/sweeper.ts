@@ -53,7 +53,8 @@ export function createSweeper(deps: {
             if (timer) timer = setTimeout(tick, options.intervalMs);
           });
       };
-      timer = setTimeout(tick, options.intervalMs);
+      // First pass soon after start: a restarted worker repairs a lost Redis at once.
+      timer = setTimeout(tick, Math.min(options.intervalMs, 1_000));
     },
     async stop() {
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { readStream, receiveAll } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, FIXTURE_CUSTOMER, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
-import { waitFor } from '@sluice/testing/stack';
+import { sampleEvent, waitFor } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let fx: DeliveryFixture;
@@ -23,14 +23,14 @@ const attribute = (message: Message, name: string) => message.MessageAttributes?
 
 describe('delivery to a standard SQS queue', () => {
   it('delivers the event JSON with its message attributes, and records the delivery', async () => {
-    const { id: destinationId, queueUrl } = await fx.sqsDestination('orders');
-    const eventId = await fx.postEvent({ idempotencyKey: 'order-1-completed' });
+    const { id: destinationId, queueUrl, post, customerExternalId } = await fx.sqsDestination('orders');
+    const eventId = await post({ idempotencyKey: 'order-1-completed' });
     const [message] = await collect(queueUrl, 1);
     const body = JSON.parse(message!.Body!);
     expect(body).toMatchObject({
       id: eventId,
       eventType: 'order.completed',
-      customerExternalId: FIXTURE_CUSTOMER,
+      customerExternalId,
       idempotencyKey: 'order-1-completed',
       correlationId: 'req_4f30b2',
       payload: { orderId: 'ord_38a91f', amount: 12900 },
@@ -39,7 +39,7 @@ describe('delivery to a standard SQS queue', () => {
     expect(attribute(message!, 'eventType')).toBe('order.completed');
     expect(attribute(message!, 'eventId')).toBe(eventId);
     expect(attribute(message!, 'source')).toBe('billing-service');
-    expect(attribute(message!, 'customerExternalId')).toBe(FIXTURE_CUSTOMER);
+    expect(attribute(message!, 'customerExternalId')).toBe(customerExternalId);
     expect(attribute(message!, 'correlationId')).toBe('req_4f30b2');
 
     const event = await waitFor(async () => {
@@ -59,8 +59,14 @@ describe('delivery to a standard SQS queue', () => {
   });
 
   it('delivers only to destinations whose eventTypes match, of the same customer', async () => {
-    const orders = await fx.sqsDestination('globbed', { eventTypes: ['order.*'] });
-    const invoices = await fx.sqsDestination('exact', { eventTypes: ['invoice.paid'] });
+    const orders = await fx.sqsDestination('globbed', {
+      eventTypes: ['order.*'],
+      customerExternalId: FIXTURE_CUSTOMER,
+    });
+    const invoices = await fx.sqsDestination('exact', {
+      eventTypes: ['invoice.paid'],
+      customerExternalId: FIXTURE_CUSTOMER,
+    });
     const other = await fx.sqsDestination('other-customer', { customerExternalId: 'someone-else' });
     await fx.postEvent({ eventType: 'order.line.added' });
     await fx.postEvent({ eventType: 'invoice.paid' });
@@ -78,17 +84,11 @@ describe('delivery to a standard SQS queue', () => {
   });
 
   it('delivers a duplicate POST once', async () => {
-    const { queueUrl } = await fx.sqsDestination('dupes');
-    await fx.postEvent({ idempotencyKey: 'only-once' });
-    await fx.stack.app.inject({
-      method: 'POST',
-      url: '/v1/events',
-      headers: fx.auth,
-      payload: (await import('@sluice/testing/stack')).sampleEvent({
-        customerExternalId: FIXTURE_CUSTOMER,
-        idempotencyKey: 'only-once',
-      }),
-    });
+    const { queueUrl, customerExternalId } = await fx.sqsDestination('dupes');
+    const event = sampleEvent({ idempotencyKey: 'only-once', customerExternalId });
+    const send = () => fx.stack.app.inject({ method: 'POST', url: '/v1/events', headers: fx.auth, payload: event });
+    const first = (await send()).json();
+    expect((await send()).json()).toEqual({ id: first.id, status: 'accepted', duplicate: true });
     await collect(queueUrl, 1);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await receiveAll(fx.aws.sqs, queueUrl)).toEqual([]);
@@ -97,22 +97,22 @@ describe('delivery to a standard SQS queue', () => {
 
 describe('delivery to SNS and Kinesis', () => {
   it('publishes to an SNS topic with the message attributes', async () => {
-    const { queueUrl } = await fx.snsDestination('topic');
-    const eventId = await fx.postEvent();
+    const { queueUrl, post } = await fx.snsDestination('topic');
+    const eventId = await post();
     const [message] = await collect(queueUrl, 1);
     expect(JSON.parse(message!.Body!).id).toBe(eventId);
     expect(attribute(message!, 'eventId')).toBe(eventId);
   });
 
   it('puts records on a Kinesis stream, partitioned by customerExternalId', async () => {
-    const { streamName } = await fx.kinesisDestination('stream');
-    const eventId = await fx.postEvent();
+    const { streamName, post, customerExternalId } = await fx.kinesisDestination('stream');
+    const eventId = await post();
     const records = await waitFor(async () => {
       const read = await readStream(fx.aws.kinesis, streamName);
       return read.length > 0 ? read : undefined;
     });
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ partitionKey: FIXTURE_CUSTOMER });
+    expect(records[0]).toMatchObject({ partitionKey: customerExternalId });
     expect(JSON.parse(records[0]!.data).id).toBe(eventId);
   });
 });

@@ -26,6 +26,11 @@ export interface AwsClientCache {
   sns(target: ClientTarget): SNSClient;
   kinesis(target: ClientTarget): KinesisClient;
   size(): number;
+  /**
+   * Destroys the clients of these credentials. The SDK keeps a client's credentials until shortly
+   * before they expire; after AWS says ExpiredToken, only a new client asks for fresh ones.
+   */
+  forget(credentials: DestinationCredentials): void;
   /** Destroys every cached client (at shutdown). */
   destroy(): void;
 }
@@ -98,6 +103,13 @@ export function createAwsClientCache(options: AwsClientCacheOptions = {}): AwsCl
       return remember(key, new KinesisClient({ ...common(target), endpoint: endpoints.kinesis }));
     },
     size: () => clients.size,
+    forget(credentials) {
+      for (const [key, client] of clients) {
+        if (!key.endsWith(`|${credentials.cacheKey}`)) continue;
+        clients.delete(key);
+        client.destroy();
+      }
+    },
     destroy() {
       for (const client of clients.values()) client.destroy();
       clients.clear();

@@ -41,6 +41,17 @@ describe('client cache', () => {
     expect(cache.kinesis({ region: 'us-west-2', credentials: a })).not.toBe(west);
     cache.destroy();
   });
+
+  it('forgets the clients of one credential identity', () => {
+    const cache = createAwsClientCache();
+    const a = staticCredentials('key:a');
+    const first = cache.sqs({ region: 'us-east-1', credentials: a });
+    cache.sns({ region: 'us-east-1', credentials: staticCredentials('key:b') });
+    cache.forget(a);
+    expect(cache.size()).toBe(1);
+    expect(cache.sqs({ region: 'us-east-1', credentials: a })).not.toBe(first);
+    cache.destroy();
+  });
 });
 
 describe('trust policy', () => {

@@ -36,6 +36,8 @@ export const envSchema = z
     REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    // How long a worker holds claimed deliveries; a worker that dies releases them after this.
+    DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     // The worker's Prometheus endpoint (delivery outcomes, send latency); 0 turns it off.
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,4 +1,4 @@
-import { classifyEntryFailure, type DescribeFailure } from './error-classification.ts';
+import { classifyEntryFailure, type DescribeFailure, isExpiredSession } from './error-classification.ts';
 import type {
   BatchLimits,
   DeliveryFailure,
@@ -102,8 +102,12 @@ export async function sendInBatches<TEntry>(input: SendInBatchesInput<TEntry>): 
         results = await input.sendCall(batch);
       } catch (error) {
         callFailure = input.classify(error);
-        // Expired session credentials: forget them so the retry assumes the role afresh.
-        if (/Expired/.test(callFailure.code)) input.ctx.credentials.invalidate();
+        // Expired session credentials: forget them (and the clients holding them) so the retry
+        // assumes the role afresh.
+        if (isExpiredSession(callFailure.code)) {
+          input.ctx.credentials.invalidate();
+          input.ctx.clients.forget(input.ctx.credentials);
+        }
         const failure = callFailure;
         results = batch.map(() => ({ ok: false, failure }));
       }

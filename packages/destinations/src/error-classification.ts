@@ -57,6 +57,10 @@ const NETWORK_CODES = new Set([
   'AbortError',
 ]);
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired']);
+const EXPIRED_SESSION = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired']);
+
+/** AWS refused the session credentials as expired (not a request signed with a skewed clock). */
+export const isExpiredSession = (code: string) => EXPIRED_SESSION.has(code);
 const NOT_FOUND = new Set([
   'NonExistentQueue',
   'QueueDoesNotExist',

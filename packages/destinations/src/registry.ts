@@ -45,7 +45,7 @@ export const destinationAdapters: { readonly [T in DestinationType]: AdapterOf<T
 export const destinationTypes: readonly DestinationType[] = Object.keys(destinationAdapters).filter(isDestinationType);
 
 export function isDestinationType(value: string): value is DestinationType {
-  return value === 'sqs' || value === 'sns' || value === 'kinesis';
+  return Object.hasOwn(destinationAdapters, value);
 }
 
 /**

@@ -167,21 +167,25 @@ describe('credentials', () => {
     expect(await receiveAll(harness.direct.sqs, queueUrl)).toHaveLength(1);
   });
 
-  it('assumes the role again after ExpiredToken', async () => {
-    const { destination } = await sqsDestination();
+  it('assumes the role again after ExpiredToken, through a new client', async () => {
+    const { queueUrl, destination } = await sqsDestination();
     const credentials = harness.broker.forDestination(
       { mode: 'assume_role', roleArn: ROLE_ARN, externalId: EXTERNAL_ID },
       { tenantId: TENANT_ID },
     );
-    await destination.sendBatch({ clients: harness.clients, credentials }, messagesOf([makeEvent()]));
+    const ctx = { clients: harness.clients, credentials };
+    await destination.sendBatch(ctx, messagesOf([makeEvent()]));
     const before = harness.emulators.fakeSts.assumeRoleCalls(ROLE_ARN).length;
 
     harness.sqsSnsProxy.inject({
       action: 'SendMessageBatch',
       fault: { kind: 'error', status: 400, code: 'ExpiredToken' },
     });
-    await destination.sendBatch({ clients: harness.clients, credentials }, messagesOf([makeEvent()]));
-    await credentials.provider();
+    const [expired] = await destination.sendBatch(ctx, messagesOf([makeEvent()]));
+    expect(expired?.ok === false && expired.failure.kind).toBe('transient');
+    const [retried] = await destination.sendBatch(ctx, messagesOf([makeEvent()]));
+    expect(retried?.ok).toBe(true);
     expect(harness.emulators.fakeSts.assumeRoleCalls(ROLE_ARN).length).toBe(before + 1);
+    expect(await receiveAll(harness.direct.sqs, queueUrl)).toHaveLength(2);
   });
 });

@@ -54,7 +54,7 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
 
   const fakeSts = await startFakeSts();
 
-  const sqsSnsEndpoint = fauxqsAddress.replace('localhost', '127.0.0.1');
+  const sqsSnsEndpoint = fauxqsAddress;
   const kinesisEndpoint = `http://127.0.0.1:${kinesisPort}`;
   return {
     sqsSnsEndpoint,

@@ -21,6 +21,8 @@ export interface DeliveryFixture {
   /** In front of SQS and SNS (fauxqs) when `faults` was asked for. */
   proxy: FaultProxy | undefined;
   stack: TestStack;
+  /** The AWS variables the stack uses (through the fault proxy when there is one): for child processes. */
+  awsEnv: Record<string, string>;
   tenantId: string;
   auth: { authorization: string };
   sqsDestination(
@@ -31,6 +33,17 @@ export interface DeliveryFixture {
   kinesisDestination(name: string, extra?: DestinationExtras): Promise<{ id: string; streamName: string }>;
   postEvent(overrides?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
+}
+
+/**
+ * Each destination gets a customer of its own unless one is given, so events posted for
+ * one test never fan out to another test's destinations (and never eat its injected faults).
+ */
+export interface RegisteredDestination {
+  id: string;
+  customerExternalId: string;
+  /** Posts an event for this destination's customer. */
+  post(overrides?: Record<string, unknown>): Promise<string>;
 }
 
 export interface DestinationExtras {
@@ -53,20 +66,36 @@ export async function startDeliveryFixture(
   const awsEnv = proxy
     ? { ...emulators.env, AWS_ENDPOINT_URL_SQS: proxy.endpoint, AWS_ENDPOINT_URL_SNS: proxy.endpoint }
     : emulators.env;
-  const stack = await startTestStack({ workers: true, awsEnv, drain: options.drain });
+  const stack = await startTestStack({ workers: options.workers ?? true, awsEnv, drain: options.drain });
   const tenantId = (await stack.createTenant()).id;
   const { auth } = await stack.createKey(tenantId, ['admin']);
   const aws = emulatorClients(emulators);
 
-  async function register(type: string, config: Record<string, unknown>, extra: DestinationExtras): Promise<string> {
+  async function postEvent(overrides: Record<string, unknown> = {}): Promise<string> {
+    const response = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: auth,
+      payload: sampleEvent({ customerExternalId: FIXTURE_CUSTOMER, ...overrides }),
+    });
+    if (response.statusCode !== 202) throw new Error(`postEvent: ${response.statusCode} ${response.body}`);
+    return response.json().id;
+  }
+
+  async function register(
+    type: string,
+    config: Record<string, unknown>,
+    extra: DestinationExtras,
+  ): Promise<RegisteredDestination> {
     const roleArn = `arn:aws:iam::000000000000:role/sluice-${++counter}`;
+    const customerExternalId = extra.customerExternalId ?? `customer-${process.pid}-${counter}`;
     const response = await stack.app.inject({
       method: 'POST',
       url: '/v1/destinations',
       headers: auth,
       payload: {
         name: `${type} destination`,
-        customerExternalId: extra.customerExternalId ?? FIXTURE_CUSTOMER,
+        customerExternalId,
         type,
         config: { ...config, ...extra.config },
         auth: { mode: 'assume_role', roleArn },
@@ -77,7 +106,11 @@ export async function startDeliveryFixture(
     if (response.statusCode !== 201) throw new Error(`register ${type}: ${response.statusCode} ${response.body}`);
     const destination = response.json();
     emulators.fakeSts.allowRole(roleArn, destination.auth.externalId);
-    return destination.id;
+    return {
+      id: destination.id,
+      customerExternalId,
+      post: (overrides = {}) => postEvent({ customerExternalId, ...overrides }),
+    };
   }
 
   return {
@@ -85,31 +118,23 @@ export async function startDeliveryFixture(
     aws,
     proxy,
     stack,
+    awsEnv,
     tenantId,
     auth,
     async sqsDestination(name, extra = {}) {
       const queueUrl = await createQueue(aws.sqs, unique(name), extra.queueAttributes);
-      return { id: await register('sqs', { queueUrl }, extra), queueUrl };
+      return { ...(await register('sqs', { queueUrl }, extra)), queueUrl };
     },
     async snsDestination(name, extra = {}) {
       const { topicArn, queueUrl } = await createTopicWithQueue(aws, unique(name));
-      return { id: await register('sns', { topicArn }, extra), queueUrl };
+      return { ...(await register('sns', { topicArn }, extra)), queueUrl };
     },
     async kinesisDestination(name, extra = {}) {
       const streamName = unique(name);
       const streamArn = await createStream(aws.kinesis, streamName);
-      return { id: await register('kinesis', { streamArn }, extra), streamName };
+      return { ...(await register('kinesis', { streamArn }, extra)), streamName };
     },
-    async postEvent(overrides = {}) {
-      const response = await stack.app.inject({
-        method: 'POST',
-        url: '/v1/events',
-        headers: auth,
-        payload: sampleEvent({ customerExternalId: FIXTURE_CUSTOMER, ...overrides }),
-      });
-      if (response.statusCode !== 202) throw new Error(`postEvent: ${response.statusCode} ${response.body}`);
-      return response.json().id;
-    },
+    postEvent,
     async close() {
       await stack.close();
       aws.destroy();

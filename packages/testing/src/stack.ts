@@ -38,10 +38,25 @@ export interface TestStackOptions {
   /** Point the stack elsewhere, e.g. at a port where nothing listens. */
   databaseUrl?: string;
   redisUrl?: string;
+  /** Receives every log line (JSON, after redaction) at level trace, to check what is logged. */
+  logStream?: { write(line: string): void };
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logStream = options.logStream;
+  // createLogger takes no destination: the write hook hands each finished (redacted) line to the
+  // stream and leaves nothing for stdout.
+  const logger = logStream
+    ? createLogger({
+        level: 'trace',
+        hooks: {
+          streamWrite: (line) => {
+            logStream.write(line);
+            return '';
+          },
+        },
+      })
+    : createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const operatorKey = options.operatorKey === null ? undefined : (options.operatorKey ?? testOperatorKey);
   const awsEnv = options.awsEnv ?? {};
   // The SDK's default chain (the service's own identity for STS) reads these from the process.

@@ -55,11 +55,36 @@ export function createDestinationService(deps: {
     return { ...result.destination.config };
   }
 
-  /** Auth columns; an assume_role destination keeps its ExternalId when only the role changes. */
+  /**
+   * A PATCH's config: the current one without the values the schema derived (the region read
+   * from the URL or ARN, the default group or partition field), then the client's fields on
+   * top, where null removes a field (as in JSON Merge Patch). Derived values would otherwise pin
+   * the old resource: a queue URL in another region, or a standard queue replacing a FIFO one,
+   * would be refused for the old region or group field the client never chose.
+   */
+  function mergedConfig(current: DestinationRow, patch: Record<string, unknown>): Record<string, unknown> {
+    const ctx = endpointOverrideFor(current.type, endpoints);
+    const base: Record<string, unknown> = { ...current.config };
+    for (const [field, value] of Object.entries(current.config)) {
+      const { [field]: _dropped, ...without } = base;
+      const rederived = configureDestination(current.type, without, ctx);
+      if (!rederived.ok) continue;
+      const normalised: Record<string, unknown> = { ...rederived.destination.config };
+      if (normalised[field] === value) delete base[field];
+    }
+    const merged: Record<string, unknown> = { ...base, ...patch };
+    for (const [field, value] of Object.entries(patch)) if (value === null) delete merged[field];
+    return merged;
+  }
+
+  /**
+   * Auth columns. The ExternalId, once generated, stays with the destination whatever the auth
+   * changes to: the trust policy the customer pasted keeps working when the role changes, or
+   * after a switch to access_key and back.
+   */
   function authColumns(auth: AuthInput, current?: DestinationRow): AuthColumns {
     if (auth.mode === 'assume_role') {
-      const externalId =
-        current?.authMode === 'assume_role' && current.externalId ? current.externalId : generateExternalId();
+      const externalId = current?.externalId ?? generateExternalId();
       return {
         authMode: 'assume_role',
         roleArn: auth.roleArn,
@@ -72,7 +97,7 @@ export function createDestinationService(deps: {
     return {
       authMode: 'access_key',
       roleArn: null,
-      externalId: null,
+      externalId: current?.externalId ?? null,
       accessKeyId: auth.accessKeyId,
       secretAccessKey: deps.aws.secrets.seal(auth.secretAccessKey),
       secretHint: auth.secretAccessKey.slice(-4),
@@ -124,8 +149,7 @@ export function createDestinationService(deps: {
       const changes: DestinationChanges = {};
       if (input.name !== undefined) changes.name = input.name;
       // A partial config is merged into the current one, then the whole is checked again.
-      if (input.config !== undefined)
-        changes.config = validConfig(current.type, { ...current.config, ...input.config });
+      if (input.config !== undefined) changes.config = validConfig(current.type, mergedConfig(current, input.config));
       if (input.auth !== undefined) Object.assign(changes, authColumns(input.auth, current));
       if (input.eventTypes !== undefined) changes.eventTypes = input.eventTypes;
       if (input.enabled !== undefined) changes.enabled = input.enabled;
