@@ -4,6 +4,8 @@ import type { Config } from '@sluice/config/env';
 import type { DatabaseHandle } from '@sluice/db/client';
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
+import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
+import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
 import { createTenantsRepository } from '@sluice/db/repositories/tenants-repository';
 import { createJobProducer } from '@sluice/jobs/producer';
@@ -20,9 +22,11 @@ import { healthRoutes } from './routes/health.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
 import { deliveryRoutes } from './routes/v1/deliveries.ts';
 import { destinationRoutes } from './routes/v1/destinations.ts';
+import { dlqRoutes, operatorDlqMount, tenantDlqMount } from './routes/v1/dlq.ts';
 import { eventRoutes } from './routes/v1/events.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createDestinationService } from './services/destination-service.ts';
+import { createDlqService } from './services/dlq-service.ts';
 import { createEventIngestService } from './services/event-ingest-service.ts';
 
 export interface AppDeps {
@@ -101,5 +105,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventRoutes({ ingest, events, deliveriesOfEvent: deliveries.summariesForEvent }));
   await app.register(destinationRoutes({ service: destinationService }));
   await app.register(deliveryRoutes({ deliveries }));
+  const dlqService = createDlqService({
+    dlq: createDlqRepository(deps.database.db),
+    replays: createDlqReplaysRepository(deps.database.db),
+    events,
+    deliveries,
+    jobs,
+    logger: deps.logger,
+  });
+  await app.register(dlqRoutes({ service: dlqService, mount: tenantDlqMount }));
+  await app.register(dlqRoutes({ service: dlqService, mount: operatorDlqMount }));
   return app;
 }

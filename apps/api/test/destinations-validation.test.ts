@@ -93,6 +93,9 @@ const cases: Case[] = [
   ['an eventType with a space', destinationInput({ eventTypes: ['order paid'] }), 'eventTypes.0', /glob with \*/],
   ['an eventType regex', destinationInput({ eventTypes: ['order', 'order.(a|b)'] }), 'eventTypes.1', /glob/],
   ['an eventType over 128', destinationInput({ eventTypes: ['e'.repeat(129)] }), 'eventTypes.0', /1 to 128/],
+  // A glob with many * would take seconds per event to match: refused before it reaches the fan-out.
+  ['a glob with 3 wildcards', destinationInput({ eventTypes: ['*a*a*b'] }), 'eventTypes.0', /at most 2 \* wildcards/],
+  ['a run of wildcards', destinationInput({ eventTypes: ['order', '*'.repeat(20)] }), 'eventTypes.1', /at most 2/],
   [
     '101 eventTypes',
     destinationInput({ eventTypes: Array.from({ length: 101 }, (_, i) => `e${i}`) }),
@@ -126,7 +129,7 @@ describe('POST /v1/destinations validation', () => {
   });
 
   it('accepts exact names, * globs and 100 event types', async () => {
-    const eventTypes = ['order.completed', 'order.*', '*.paid', 'billing:invoice-1_x', '*'];
+    const eventTypes = ['order.completed', 'order.*', '*.paid', '*.order.*', 'billing:invoice-1_x', '*'];
     expect((await h.create({ eventTypes })).eventTypes).toEqual(eventTypes);
     const hundred = Array.from({ length: 100 }, (_, i) => `type.${i}`);
     expect((await h.create({ eventTypes: hundred })).eventTypes).toEqual(hundred);

@@ -1,3 +1,4 @@
+import type { DlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import type { EventsRepository } from '@sluice/db/repositories/events-repository';
 import type { JobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
@@ -18,7 +19,8 @@ export const defaultSweeperOptions: SweeperOptions = { graceMs: 10_000, interval
 
 export function createSweeper(deps: {
   events: Pick<EventsRepository, 'listAwaitingFanOut'>;
-  jobs: Pick<JobProducer, 'requeueFanOuts'>;
+  replays: Pick<DlqReplaysRepository, 'listRunning'>;
+  jobs: Pick<JobProducer, 'requeueFanOuts' | 'enqueueDlqReplays'>;
   logger: Logger;
   options?: Partial<SweeperOptions>;
 }) {
@@ -40,6 +42,9 @@ export function createSweeper(deps: {
       if (stuck.length < options.batchSize || result.added + result.retried === 0) break;
     }
     if (total.added + total.retried > 0) deps.logger.info(total, 'sweeper re-enqueued fan-out work');
+    // Bulk replays still running get their job back (a no-op while the job exists).
+    const running = await deps.replays.listRunning();
+    if (running.length > 0) await deps.jobs.enqueueDlqReplays(running.map((replayId) => ({ replayId })));
     return total;
   }
 

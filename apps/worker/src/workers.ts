@@ -4,6 +4,8 @@ import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-r
 import { createDeliveryClaims } from '@sluice/db/repositories/delivery-claims';
 import { createDeliveryOutcomes } from '@sluice/db/repositories/delivery-outcomes';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
+import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
+import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
 import { createDestinationRuntimes } from '@sluice/delivery/destination-runtime';
 import { createDrainService, type DrainOptions } from '@sluice/delivery/drain-service';
@@ -11,6 +13,7 @@ import { createFanOutService } from '@sluice/delivery/fan-out-service';
 import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
 import type { Redis } from 'ioredis';
+import { type ReplayRate, startDlqReplayWorker } from './dlq-replay-worker.ts';
 import { startDrainWorker } from './drain-worker.ts';
 import { createDueWorkPoller } from './due-work-poller.ts';
 import { startFanOutWorker } from './fan-out-worker.ts';
@@ -29,6 +32,7 @@ export interface WorkerDeps {
   sweeper?: Partial<SweeperOptions>;
   drain?: Partial<DrainOptions>;
   pollIntervalMs?: number;
+  replayRate?: Partial<ReplayRate>;
 }
 
 /** Starts every consumer, the due-work poller and the sweeper; close() lets in-flight work finish first. */
@@ -65,8 +69,18 @@ export function startWorkers(deps: WorkerDeps) {
     logger: deps.logger,
     isStopping: () => stopping,
   });
+  const replays = createDlqReplaysRepository(db);
+  const dlqReplayWorker = startDlqReplayWorker({
+    connection: deps.workerRedis,
+    dlq: createDlqRepository(db),
+    replays,
+    jobs,
+    logger: deps.logger,
+    isStopping: () => stopping,
+    rate: deps.replayRate,
+  });
   const poller = createDueWorkPoller({ deliveries, jobs, logger: deps.logger, intervalMs: deps.pollIntervalMs });
-  const sweeper = createSweeper({ events, jobs, logger: deps.logger, options: deps.sweeper });
+  const sweeper = createSweeper({ events, replays, jobs, logger: deps.logger, options: deps.sweeper });
   poller.start();
   sweeper.start();
 
@@ -78,7 +92,7 @@ export function startWorkers(deps: WorkerDeps) {
       stopping = true;
       await Promise.all([sweeper.stop(), poller.stop()]);
       // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
-      await Promise.all([fanOutWorker.close(), drainWorker.close()]);
+      await Promise.all([fanOutWorker.close(), drainWorker.close(), dlqReplayWorker.close()]);
       await jobs.close();
     },
   };

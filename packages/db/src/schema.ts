@@ -7,6 +7,7 @@ import {
   jsonb,
   pgSequence,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -153,6 +154,9 @@ export const deliveries = pgTable(
     orderSeq: bigint('order_seq', { mode: 'number' }).notNull(),
     status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    // attempts when last replayed from the dead-letter queue: retry limits count from here,
+    // while attempt numbers keep counting so the log reads as one history.
+    retryBase: integer('retry_base').notNull().default(0),
     // When the delivery may next be claimed. A claim moves it forward by the lease time, so
     // a claimed delivery is not due while in flight, and comes due again if its worker dies.
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -237,3 +241,53 @@ export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type NewEventRow = typeof events.$inferInsert;
+
+/** A bulk replay: the entries that matched its filter when it started, replayed in the background. */
+export const dlqReplays = pgTable('dlq_replays', {
+  id: uuid('id').primaryKey(),
+  // null: an operator's replay across tenants.
+  tenantId: uuid('tenant_id').references(() => tenants.id),
+  filter: jsonb('filter').$type<Record<string, unknown>>().notNull(),
+  status: text('status').$type<'running' | 'done'>().notNull().default('running'),
+  total: integer('total').notNull(),
+  replayed: integer('replayed').notNull().default(0),
+  failed: integer('failed').notNull().default(0),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+});
+
+export const dlqReplayItems = pgTable(
+  'dlq_replay_items',
+  {
+    replayId: uuid('replay_id')
+      .notNull()
+      .references(() => dlqReplays.id),
+    entryId: uuid('entry_id')
+      .notNull()
+      .references(() => dlqEntries.id),
+    done: boolean('done').notNull().default(false),
+  },
+  (t) => [
+    primaryKey({ columns: [t.replayId, t.entryId] }),
+    index('dlq_replay_items_pending_idx').on(t.replayId).where(sql`not ${t.done}`),
+  ],
+);
+
+/** Who replayed or discarded what, and when: every such action leaves a row. */
+export const dlqAudit = pgTable(
+  'dlq_audit',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id'),
+    actorKind: text('actor_kind').$type<'operator' | 'api_key'>().notNull(),
+    actorKeyId: uuid('actor_key_id'),
+    action: text('action').$type<'replay' | 'discard' | 'bulk_replay'>().notNull(),
+    entryId: uuid('entry_id'),
+    replayId: uuid('replay_id'),
+    filter: jsonb('filter').$type<Record<string, unknown>>(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('dlq_audit_tenant_idx').on(t.tenantId, t.at)],
+);
+
+export type DlqReplayRow = typeof dlqReplays.$inferSelect;

@@ -65,7 +65,11 @@ export function createDrainService(deps: {
       return { kind: 'dead', deliveryId: claimed.id, attemptNo, error, reason: 'payload_too_large' };
     if (failure.kind === 'permanent')
       return { kind: 'dead', deliveryId: claimed.id, attemptNo, error, reason: 'permanent_error' };
-    const next = nextAttemptAt(attemptNo, { maxAttempts: row.retryMaxAttempts, expiresAt: claimed.expiresAt });
+    // Retry limits count from the last replay: a replayed delivery gets a fresh round.
+    const next = nextAttemptAt(attemptNo - claimed.retryBase, {
+      maxAttempts: row.retryMaxAttempts,
+      expiresAt: claimed.expiresAt,
+    });
     if (!next) return { kind: 'dead', deliveryId: claimed.id, attemptNo, error, reason: 'retries_exhausted' };
     return { kind: 'retry', deliveryId: claimed.id, attemptNo, error, nextAttemptAt: next };
   }

@@ -44,6 +44,12 @@ export const jobCatalog = {
       keepLastIfActive: true,
     }),
   },
+  dlqReplay: {
+    queue: 'dlq-replay',
+    payload: z.object({ replayId: uuid }),
+    options: { ...keepFailed, attempts: 10, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
+    jobId: (payload: { replayId: string }) => `dlq-replay-${payload.replayId}`,
+  },
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

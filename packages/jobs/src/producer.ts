@@ -42,8 +42,20 @@ export function createJobProducer(connection: Redis) {
     );
   }
 
+  async function enqueueDlqReplays(payloads: JobPayload<'dlqReplay'>[]): Promise<void> {
+    const entry = jobCatalog.dlqReplay;
+    await queueFor('dlqReplay').addBulk(
+      payloads.map((payload) => ({
+        name: 'dlq-replay',
+        data: entry.payload.parse(payload),
+        opts: { ...entry.options, jobId: entry.jobId(payload) },
+      })),
+    );
+  }
+
   return {
     queueFor,
+    enqueueDlqReplays,
     enqueueFanOuts,
     enqueueDrains,
 

@@ -58,9 +58,14 @@ let counter = 0;
 const unique = (name: string) =>
   `${name.replace(/\.fifo$/, '')}-${process.pid}-${++counter}${name.endsWith('.fifo') ? '.fifo' : ''}`;
 
-export async function startDeliveryFixture(
-  options: { faults?: boolean; drain?: Partial<DrainOptions> } = {},
-): Promise<DeliveryFixture> {
+export interface DeliveryFixtureOptions {
+  faults?: boolean;
+  drain?: Partial<DrainOptions>;
+  /** false: no workers in this process (a test runs them as child processes). */
+  workers?: boolean;
+}
+
+export async function startDeliveryFixture(options: DeliveryFixtureOptions = {}): Promise<DeliveryFixture> {
   const emulators = await startAwsEmulators();
   const proxy = options.faults ? await startFaultProxy({ target: emulators.sqsSnsEndpoint }) : undefined;
   const awsEnv = proxy

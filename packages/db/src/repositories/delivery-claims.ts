@@ -10,19 +10,21 @@ import type { EventRow } from '../schema.ts';
 export interface ClaimedDelivery {
   id: string;
   attempts: number;
+  retryBase: number;
   expiresAt: Date;
   orderingKey: string | null;
   event: EventRow;
 }
 
 const claimedColumns = sql`
-  d.id, d.attempts, d.expires_at, d.ordering_key,
+  d.id, d.attempts, d.retry_base, d.expires_at, d.ordering_key,
   e.id as event_id, e.tenant_id, e.seq, e.idempotency_key, e.request_hash, e.event_type, e.occurred_at, e.source,
   e.customer_external_id, e.correlation_id, e.payload, e.metadata, e.received_at, e.fanned_out_at`;
 
 interface ClaimedRow extends Record<string, unknown> {
   id: string;
   attempts: number;
+  retry_base: number;
   expires_at: Date;
   ordering_key: string | null;
   event_id: string;
@@ -44,6 +46,7 @@ interface ClaimedRow extends Record<string, unknown> {
 const toClaimed = (row: ClaimedRow): ClaimedDelivery => ({
   id: row.id,
   attempts: row.attempts,
+  retryBase: row.retry_base,
   expiresAt: new Date(row.expires_at),
   orderingKey: row.ordering_key,
   event: {

@@ -1,0 +1,144 @@
+import { errorResponses, idSchema, listQuerySchema, listResponse } from '@sluice/contracts/common';
+import {
+  bulkReplayAcceptedSchema,
+  bulkReplaySchema,
+  dlqEntryDetailSchema,
+  dlqEntrySchema,
+  dlqFiltersSchema,
+  operatorDlqFiltersSchema,
+  replayAcceptedSchema,
+} from '@sluice/contracts/dlq';
+import type { DlqActor, DlqScope } from '@sluice/db/repositories/dlq-repository';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
+import { z } from 'zod';
+import { tenantOf } from '../../plugins/auth.ts';
+import type { DlqService } from '../../services/dlq-service.ts';
+
+/**
+ * The dead-letter queue, mounted twice with the same shapes: /v1/dlq for a tenant's admin
+ * key (its own entries), /v1/admin/dlq for the operator (every tenant's, `tenantId` narrows).
+ */
+interface Mount {
+  prefix: '/v1/dlq' | '/v1/admin/dlq';
+  access: 'tenantAdmin' | 'operator';
+  filters: typeof dlqFiltersSchema | typeof operatorDlqFiltersSchema;
+  scope(request: FastifyRequest, tenantId: string | undefined): DlqScope;
+}
+
+export const tenantDlqMount: Mount = {
+  prefix: '/v1/dlq',
+  access: 'tenantAdmin',
+  filters: dlqFiltersSchema,
+  scope: (request) => ({ tenantId: tenantOf(request).tenantId }),
+};
+
+export const operatorDlqMount: Mount = {
+  prefix: '/v1/admin/dlq',
+  access: 'operator',
+  filters: operatorDlqFiltersSchema,
+  scope: (_request, tenantId) => ({ allTenants: true, tenantId }),
+};
+
+function actorOf(request: FastifyRequest): DlqActor {
+  const principal = request.principal;
+  return principal?.kind === 'tenant' ? { kind: 'api_key', keyId: principal.keyId } : { kind: 'operator' };
+}
+
+const tenantIdOf = (query: unknown) =>
+  typeof query === 'object' && query !== null && 'tenantId' in query && typeof query.tenantId === 'string'
+    ? query.tenantId
+    : undefined;
+
+export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyPluginAsyncZodOpenApi {
+  const { service, mount } = deps;
+  const config = { access: mount.access };
+  const tags = ['Dead-letter queue'];
+  const params = z.object({ id: idSchema });
+  const scopeQuery = mount.access === 'operator' ? z.object({ tenantId: z.string().optional() }) : z.object({});
+
+  return async (app) => {
+    app.get(mount.prefix, {
+      config,
+      schema: {
+        tags,
+        querystring: listQuerySchema.extend(mount.filters.shape),
+        response: { 200: listResponse(dlqEntrySchema), ...errorResponses(400, 401, 403) },
+      },
+      handler: async (request) => {
+        const { limit, cursor, ...filters } = request.query;
+        return service.list(mount.scope(request, tenantIdOf(filters)), filters, { limit, cursor });
+      },
+    });
+
+    app.get(`${mount.prefix}/:id`, {
+      config,
+      schema: {
+        tags,
+        params,
+        querystring: scopeQuery,
+        response: { 200: dlqEntryDetailSchema, ...errorResponses(401, 403, 404) },
+      },
+      handler: async (request) => service.get(mount.scope(request, tenantIdOf(request.query)), request.params.id),
+    });
+
+    app.post(`${mount.prefix}/:id/replay`, {
+      config,
+      schema: {
+        tags,
+        description:
+          'Delivers the entry again, with the same MessageDeduplicationId. 409 when its destination is deleted or disabled.',
+        params,
+        querystring: scopeQuery,
+        response: { 202: replayAcceptedSchema, ...errorResponses(401, 403, 404, 409) },
+      },
+      handler: async (request, reply) =>
+        reply
+          .status(202)
+          .send(
+            await service.replay(mount.scope(request, tenantIdOf(request.query)), request.params.id, actorOf(request)),
+          ),
+    });
+
+    app.post(`${mount.prefix}/:id/discard`, {
+      config,
+      schema: {
+        tags,
+        params,
+        querystring: scopeQuery,
+        response: { 204: z.null(), ...errorResponses(401, 403, 404, 409) },
+      },
+      handler: async (request, reply) => {
+        await service.discard(mount.scope(request, tenantIdOf(request.query)), request.params.id, actorOf(request));
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post(`${mount.prefix}/replay`, {
+      config,
+      schema: {
+        tags,
+        description:
+          'Replays, in the background and at a controlled rate, every open entry that matches the filters now.',
+        body: mount.filters.strict(),
+        response: { 202: bulkReplayAcceptedSchema, ...errorResponses(400, 401, 403) },
+      },
+      handler: async (request, reply) => {
+        const filters = request.body;
+        return reply
+          .status(202)
+          .send(await service.startBulkReplay(mount.scope(request, tenantIdOf(filters)), filters, actorOf(request)));
+      },
+    });
+
+    app.get(`${mount.prefix}/replays/:replayId`, {
+      config,
+      schema: {
+        tags,
+        params: z.object({ replayId: idSchema }),
+        response: { 200: bulkReplaySchema, ...errorResponses(401, 403, 404) },
+      },
+      handler: async (request) => service.getBulkReplay(mount.scope(request, undefined), request.params.replayId),
+    });
+  };
+}
