@@ -1,6 +1,12 @@
 import type { AwsEmulators } from '@sluice/testing/aws-emulators';
+import { startTestStack } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DestinationsHarness, destinationInput, startDestinationsHarness } from './destinations-support.ts';
+import {
+  AWS_QUEUE_URL,
+  type DestinationsHarness,
+  destinationInput,
+  startDestinationsHarness,
+} from './destinations-support.ts';
 
 /**
  * Emulator URL and ARN shapes (http, any host, accounts that are not 12 digits) are accepted
@@ -57,6 +63,38 @@ describe('with an override for every service', () => {
     expect(badName.json().errors[0]).toMatchObject({ path: 'config.queueUrl' });
     const notQueue = await post(h, 'sqs', { queueUrl: 'ftp://127.0.0.1/000000000000/orders' });
     expect(notQueue.json().errors[0]).toMatchObject({ path: 'config.queueUrl' });
+  });
+});
+
+describe('a destination stored under an override that is then removed', () => {
+  let h: DestinationsHarness;
+  beforeAll(async () => {
+    h = await startDestinationsHarness();
+  });
+  afterAll(() => h.close());
+
+  it('is still readable, its test answers 400 naming the field, and PATCH fixes it', async () => {
+    const created = await h.create({ config: { queueUrl: EMULATOR_QUEUE } });
+    // The same database, as a Sluice restarted without AWS_ENDPOINT_URL_SQS would see it.
+    const restarted = await startTestStack({ awsEnv: baseEnv(h.emulators) });
+    try {
+      const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>) =>
+        restarted.app.inject({ method, url, headers: h.auth, ...(payload ? { payload } : {}) });
+      const url = `/v1/destinations/${created.id}`;
+      expect((await call('GET', url)).json()).toEqual(created);
+      const tested = await call('POST', `${url}/test`);
+      expect(tested.statusCode).toBe(400);
+      expect(tested.json()).toMatchObject({
+        code: 'validation_failed',
+        detail: expect.stringContaining('no longer valid'),
+        errors: [{ path: 'config.queueUrl', message: expect.stringContaining('https://sqs.<region>.amazonaws.com') }],
+      });
+      const fixed = await call('PATCH', url, { config: { queueUrl: AWS_QUEUE_URL } });
+      expect(fixed.statusCode, fixed.body).toBe(200);
+      expect(fixed.json().config).toEqual({ queueUrl: AWS_QUEUE_URL, region: 'us-east-1' });
+    } finally {
+      await restarted.close();
+    }
   });
 });
 

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { FAKE_STS_CALLER_ARN } from '@sluice/testing/fake-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DestinationsHarness, ROLE_ARN, startDestinationsHarness } from './destinations-support.ts';
@@ -131,5 +133,39 @@ describe('changing auth', () => {
     });
     expect(authOf(assumed.json()).externalId).toMatch(STS_EXTERNAL_ID);
     expect(authOf(assumed.json()).externalId).not.toBe(externalId);
+  });
+});
+
+describe('when Sluice cannot learn its own AWS identity', () => {
+  it('shows a placeholder principal, and does not ask STS again on every request', async () => {
+    // An STS that fails every call, counting them.
+    let calls = 0;
+    const failingSts = createServer((_request, response) => {
+      calls += 1;
+      response.writeHead(500, { 'content-type': 'text/xml' });
+      response.end('<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>');
+    });
+    await new Promise<void>((resolve) => failingSts.listen(0, '127.0.0.1', resolve));
+    const { port } = failingSts.address() as AddressInfo;
+    const blind = await startDestinationsHarness({
+      awsEnv: (emulators) => ({ ...emulators.env, AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}` }),
+    });
+    try {
+      const created = await blind.create();
+      const { externalId } = authOf(created);
+      expect(authOf(created).trustPolicy).toEqual({
+        ...trustPolicyFor(externalId),
+        Statement: [
+          { ...trustPolicyFor(externalId).Statement[0], Principal: { AWS: 'arn:aws:iam::000000000000:root' } },
+        ],
+      });
+      await blind.create();
+      await blind.call('GET', `/v1/destinations/${created.id}`);
+      await blind.call('GET', '/v1/destinations');
+      expect(calls).toBe(1);
+    } finally {
+      await blind.close();
+      await new Promise((resolve) => failingSts.close(resolve));
+    }
   });
 });

@@ -17,6 +17,16 @@ export const AWS_STREAM_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/ord
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/SluiceWriter';
 
 export type Json = Record<string, unknown>;
+
+/** A destination as the API answers it; the fields the tests read are typed. */
+export interface DestinationAnswer extends Json {
+  id: string;
+  config: Json;
+  auth: Json;
+  eventTypes: string[] | null;
+  createdAt: string;
+  updatedAt: string;
+}
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface DestinationsHarness {
@@ -32,7 +42,7 @@ export interface DestinationsHarness {
     headers?: { authorization: string },
   ): Promise<LightMyRequestResponse>;
   /** POST /v1/destinations that must answer 201; the created destination. */
-  create(overrides?: Json): Promise<Json & { id: string }>;
+  create(overrides?: Json): Promise<DestinationAnswer>;
   close(): Promise<void>;
 }
 

@@ -48,6 +48,12 @@ const invalid: [string, Record<string, unknown>, string][] = [
   ['metadata not an object', sampleEvent({ metadata: 'pro' }), 'metadata'],
   ['metadata with an object value', sampleEvent({ metadata: { nested: { a: 1 } } }), 'metadata.nested'],
   ['an unknown top-level field', sampleEvent({ priority: 'high' }), 'priority'],
+  // PostgreSQL cannot store NUL; a lone surrogate is not Unicode. Both must be 400s, not 500s.
+  ['a NUL in source', sampleEvent({ source: 'a\u0000b' }), 'source'],
+  ['a NUL in a payload value', sampleEvent({ payload: { note: 'x\u0000y' } }), 'payload.note'],
+  ['a NUL in a payload key', sampleEvent({ payload: { 'k\u0000': 1 } }), 'payload.k\u0000'],
+  ['a lone surrogate in the payload', sampleEvent({ payload: { items: ['ok', '\ud800'] } }), 'payload.items.1'],
+  ['a NUL in metadata', sampleEvent({ metadata: { tier: '\u0000' } }), 'metadata.tier'],
 ];
 
 describe('POST /v1/events validation', () => {

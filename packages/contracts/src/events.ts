@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './common.ts';
+import { findUnstorableText } from './storable-text.ts';
 
 // Anything but control, format and unassigned code points.
 const printable = /^[^\p{C}]+$/u;
@@ -36,6 +37,9 @@ export const eventInputSchema = z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .optional()
       .meta({ description: 'Flat object of string, number or boolean values' }),
+  })
+  .superRefine((event, ctx) => {
+    for (const problem of findUnstorableText(event)) ctx.addIssue({ code: 'custom', ...problem });
   })
   .meta({ id: 'EventInput' });
 

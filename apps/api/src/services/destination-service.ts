@@ -23,6 +23,8 @@ type AuthColumns = Required<
   Pick<NewDestinationRow, 'authMode' | 'roleArn' | 'externalId' | 'accessKeyId' | 'secretAccessKey' | 'secretHint'>
 >;
 
+const IDENTITY_RETRY_MS = 60_000;
+
 // 32 random bytes: unguessable, and within STS's ExternalId alphabet and length.
 const generateExternalId = () => `sluice-${randomBytes(32).toString('base64url')}`;
 
@@ -37,21 +39,30 @@ export function createDestinationService(deps: {
     string
   >;
 
-  /** Sluice's own principal for the trust policy; undefined when AWS credentials are not configured. */
+  /**
+   * Sluice's own principal for the trust policy; undefined when STS cannot say (no credentials,
+   * STS unreachable). A failure is remembered for a while: otherwise every destination request
+   * would wait on STS again, up to its timeout, only to show the placeholder principal.
+   */
+  let identityFailedAt = Number.NEGATIVE_INFINITY;
   async function identity(): Promise<AwsIdentity | undefined> {
-    return deps.aws.broker.serviceIdentity().catch(() => undefined);
+    if (Date.now() - identityFailedAt < IDENTITY_RETRY_MS) return undefined;
+    return deps.aws.broker.serviceIdentity().catch(() => {
+      identityFailedAt = Date.now();
+      return undefined;
+    });
   }
   const view = async (row: DestinationRow) => toDestinationView(row, await identity());
 
+  /** The adapter's problems as the answer's errors[], under the request's `config` field. */
+  const configErrors = (errors: Array<{ path: string; message: string }>) =>
+    errors.map((e) => ({ path: e.path ? `config.${e.path}` : 'config', message: e.message }));
+  const problems = (count: number) => (count === 1 ? '1 problem' : `${count} problems`);
+
   function validConfig(type: DestinationType, raw: unknown): Record<string, unknown> {
     const result = configureDestination(type, raw, endpointOverrideFor(type, endpoints));
-    if (!result.ok) {
-      const errors = result.errors.map((e) => ({ path: e.path ? `config.${e.path}` : 'config', message: e.message }));
-      throw badRequest(
-        `The ${type} config has ${errors.length === 1 ? '1 problem' : `${errors.length} problems`}.`,
-        errors,
-      );
-    }
+    if (!result.ok)
+      throw badRequest(`The ${type} config has ${problems(result.errors.length)}.`, configErrors(result.errors));
     return { ...result.destination.config };
   }
 
@@ -177,7 +188,14 @@ export function createDestinationService(deps: {
     async test(tenantId: string, id: string) {
       const row = await mustGet(tenantId, id);
       const configured = configureDestination(row.type, row.config, endpointOverrideFor(row.type, endpoints));
-      if (!configured.ok) throw badRequest('The stored config is no longer valid; PATCH it.', configured.errors);
+      // Valid when stored, but the rules changed since: typically an emulator URL after its
+      // AWS_ENDPOINT_URL_* override was removed.
+      if (!configured.ok) {
+        throw badRequest(
+          `The stored ${row.type} config is no longer valid (${problems(configured.errors.length)}); PATCH config to fix it.`,
+          configErrors(configured.errors),
+        );
+      }
       const credentials = deps.aws.broker.forDestination(authOf(row, deps.aws.secrets), { tenantId });
       const result = await testDestination({
         destination: configured.destination,
