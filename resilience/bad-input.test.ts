@@ -14,16 +14,16 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${port}`;
   api = await startServiceProcess('api', { PORT: String(port) });
   const headers = { authorization: `Bearer ${testOperatorKey}`, 'content-type': 'application/json' };
-  const tenant = await (
+  const tenant = (await (
     await fetch(`${baseUrl}/v1/admin/tenants`, { method: 'POST', headers, body: '{"name":"Hostile"}' })
-  ).json();
-  const key = await (
+  ).json()) as { id: string };
+  const key = (await (
     await fetch(`${baseUrl}/v1/admin/tenants/${tenant.id}/api-keys`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ name: 'k', scopes: ['ingest', 'admin'] }),
     })
-  ).json();
+  ).json()) as { key: string };
   apiKey = key.key;
 });
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import { destinationTypeSchema } from '@sluice/contracts/destinations';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The API process's Prometheus registry. Delivery metrics join it from PostgreSQL at scrape time. */
@@ -7,7 +8,15 @@ export function createApiMetrics(deps: { backlog: () => Promise<{ type: string; 
   // One query per scrape feeds both gauges; PostgreSQL is the truth for what is outstanding.
   let lastBacklog: Promise<{ type: string; pending: number; dead: number }[]> | undefined;
   const backlog = () => {
-    lastBacklog ??= deps.backlog().finally(() => setTimeout(() => (lastBacklog = undefined), 1_000).unref());
+    lastBacklog ??= deps
+      .backlog()
+      // Every type is reported, 0 when it has nothing outstanding, so dashboards see a series.
+      .then((rows) =>
+        destinationTypeSchema.options.map(
+          (type) => rows.find((row) => row.type === type) ?? { type, pending: 0, dead: 0 },
+        ),
+      )
+      .finally(() => setTimeout(() => (lastBacklog = undefined), 1_000).unref());
     return lastBacklog;
   };
   new Gauge({
