@@ -82,9 +82,10 @@ export function createCostMeter(env: BenchEnvironment) {
     return Number(result.rows[0]?.n ?? 0);
   }
 
-  function cpu(): Record<string, number> {
+  function cpu(extra: Record<string, number> = {}): Record<string, number> {
     const usage = process.cpuUsage();
     return {
+      ...Object.fromEntries(Object.entries(extra).map(([name, pid]) => [name, cpuSeconds(pid)])),
       api: cpuSeconds(env.api.pid),
       worker: cpuSeconds(env.worker.pid),
       fauxqs: cpuSeconds(env.fauxqs.pid),
@@ -106,20 +107,22 @@ export function createCostMeter(env: BenchEnvironment) {
 
   return {
     snapshot,
-    /** CPU only: cheap enough to take at the exact edges of a measured window. */
+    /** CPU seconds so far per process (plus `extra` name → pid): cheap enough for the exact edges of a window. */
     cpu,
-    cost(
-      before: Snapshot,
-      after: Snapshot,
-      deliveredMessages: number,
-      cpuWindow: { before: Record<string, number>; after: Record<string, number>; seconds: number },
-    ): WindowCost {
+    /** CPU cores used per process between two cpu() readings `seconds` apart (2.0 = both cores). */
+    cpuCores(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, number> {
+      return Object.fromEntries(
+        Object.keys(after).map((name) => [name, round(((after[name] ?? 0) - (before[name] ?? 0)) / seconds, 2)]),
+      );
+    },
+    cost(before: Snapshot, after: Snapshot, deliveredMessages: number, cpuCores: Record<string, number>): WindowCost {
       const per = (n: number) => round(n / Math.max(1, deliveredMessages), 3);
       const apiStatements = delta(after.api.statements, before.api.statements);
       const workerStatements = delta(after.worker.statements, before.worker.statements);
       const sent = total(delta(after.api.redisCommands, before.api.redisCommands)) +
         total(delta(after.worker.redisCommands, before.worker.redisCommands));
-      const executed = delta(after.redisServer, before.redisServer);
+      // The meter's own INFO calls are not Sluice's.
+      const { info: _meter, ...executed } = delta(after.redisServer, before.redisServer);
       const statements = new Map<string, number>();
       for (const counts of [apiStatements, workerStatements]) {
         for (const [key, n] of Object.entries(counts)) statements.set(key, (statements.get(key) ?? 0) + n);
@@ -132,21 +135,16 @@ export function createCostMeter(env: BenchEnvironment) {
           pgStatementsWorker: per(total(workerStatements)),
           pgTransactions: per(after.pgTransactions - before.pgTransactions),
           redisCommandsSent: per(sent),
-          redisCommandsExecuted: per(total(executed) - 2),
+          redisCommandsExecuted: per(total(executed)),
         },
-        cpuCores: Object.fromEntries(
-          Object.keys(cpuWindow.after).map((name) => [
-            name,
-            round(((cpuWindow.after[name] ?? 0) - (cpuWindow.before[name] ?? 0)) / cpuWindow.seconds, 2),
-          ]),
-        ),
+        cpuCores,
         topStatements: [...statements]
           .filter(([, n]) => n > 0)
           .sort((a, b) => b[1] - a[1])
           .slice(0, 12)
           .map(([statement, n]) => ({ statement, perMessage: per(n) })),
         topRedisCommands: Object.entries(executed)
-          .filter(([command, n]) => n > 0 && command !== 'info')
+          .filter(([, n]) => n > 0)
           .sort((a, b) => b[1] - a[1])
           .slice(0, 12)
           .map(([command, n]) => ({ command, perMessage: per(n) })),

@@ -38,7 +38,11 @@ export interface SpawnOptions {
 
 export async function spawnNode(options: SpawnOptions): Promise<BenchProcess> {
   const preload = (options.preload ?? []).flatMap((path) => ['--import', path]);
-  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, options.entry], {
+  // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there when it exits (open in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${options.name}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...preload, options.entry], {
     cwd: repoRoot,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

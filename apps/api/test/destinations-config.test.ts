@@ -97,7 +97,7 @@ const cases: Case[] = [
     'an unknown config field',
     'sqs',
     { queueUrl: AWS_QUEUE_URL, queueURL: AWS_QUEUE_URL },
-    'config',
+    'config.queueURL',
     /unknown field\(s\) queueURL; an SQS destination takes queueUrl, region, messageGroupIdField/,
   ],
   ['a config that is an array', 'sqs', [AWS_QUEUE_URL], 'config', /object/],
@@ -158,7 +158,13 @@ const cases: Case[] = [
     'config.messageGroupIdField',
     /payload.orderId/,
   ],
-  ['a queueUrl on SNS', 'sns', { topicArn: AWS_TOPIC_ARN, queueUrl: AWS_QUEUE_URL }, 'config', /takes topicArn/],
+  [
+    'a queueUrl on SNS',
+    'sns',
+    { topicArn: AWS_TOPIC_ARN, queueUrl: AWS_QUEUE_URL },
+    'config.queueUrl',
+    /takes topicArn/,
+  ],
   // Kinesis stream ARN
   ['no streamArn', 'kinesis', {}, 'config.streamArn', STREAM_FORMAT],
   [
@@ -193,7 +199,7 @@ const cases: Case[] = [
     'messageGroupIdField on Kinesis',
     'kinesis',
     { streamArn: AWS_STREAM_ARN, messageGroupIdField: 'source' },
-    'config',
+    'config.messageGroupIdField',
     /takes streamArn, region, partitionKeyField/,
   ],
 ];

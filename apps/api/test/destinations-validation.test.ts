@@ -94,8 +94,6 @@ const cases: Case[] = [
   ['an eventType regex', destinationInput({ eventTypes: ['order', 'order.(a|b)'] }), 'eventTypes.1', /glob/],
   ['an eventType over 128', destinationInput({ eventTypes: ['e'.repeat(129)] }), 'eventTypes.0', /1 to 128/],
   // A glob with many * would take seconds per event to match: refused before it reaches the fan-out.
-  ['a glob with 3 wildcards', destinationInput({ eventTypes: ['*a*a*b'] }), 'eventTypes.0', /at most 2 \* wildcards/],
-  ['a run of wildcards', destinationInput({ eventTypes: ['order', '*'.repeat(20)] }), 'eventTypes.1', /at most 2/],
   [
     '101 eventTypes',
     destinationInput({ eventTypes: Array.from({ length: 101 }, (_, i) => `e${i}`) }),

@@ -47,7 +47,6 @@ export function startWorkers(deps: WorkerDeps) {
 
   const fanOut = createFanOutService({
     deliveries,
-    destinations,
     awsEndpoints: deps.awsEndpoints,
     logger: deps.logger,
   });

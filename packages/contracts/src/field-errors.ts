@@ -14,7 +14,9 @@ export function toFieldErrors(issues: readonly z.core.$ZodIssue[], prefix?: stri
     [prefix, ...path.map(String)].filter((part) => part !== undefined && part !== '').join('.');
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: join([...issue.path, key]), message: 'is not a known field' }));
+      // A schema's own message (e.g. which fields it takes) beats the generic one.
+      const message = issue.message.startsWith('Unrecognized key') ? 'is not a known field' : issue.message;
+      return issue.keys.map((key) => ({ path: join([...issue.path, key]), message }));
     }
     return [{ path: join(issue.path), message: describe(issue) }];
   });
@@ -23,7 +25,9 @@ export function toFieldErrors(issues: readonly z.core.$ZodIssue[], prefix?: stri
 function describe(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
+      // A schema's own message (the expected format, say) is kept; zod's defaults are reworded.
       // zod 4 does not report the input; its message ends "received undefined" for a missing field.
+      if (!issue.message.startsWith('Invalid input')) return issue.message;
       return issue.message.endsWith('received undefined') ? 'is required' : `must be ${article(issue.expected)}`;
     case 'too_small':
       return issue.origin === 'string'

@@ -1,5 +1,4 @@
 import type { DeliveriesRepository, PlannedDelivery } from '@sluice/db/repositories/deliveries-repository';
-import type { DestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import type { DestinationRow, EventRow } from '@sluice/db/schema';
 import type { Logger } from '@sluice/logger/logger';
 import { toDeliverableEvent } from './deliverable-event.ts';
@@ -14,7 +13,6 @@ import { DEFAULT_MAX_AGE_SECONDS } from './retry-policy.ts';
  */
 export function createFanOutService(deps: {
   deliveries: Pick<DeliveriesRepository, 'fanOut'>;
-  destinations: Pick<DestinationsRepository, 'listForCustomer'>;
   awsEndpoints: RuntimeDeps['awsEndpoints'];
   logger: Logger;
 }) {
@@ -53,9 +51,7 @@ export function createFanOutService(deps: {
   return {
     /** Idempotent: a re-run for the same event creates nothing. Returns the destinations to drain. */
     async fanOut(tenantId: string, eventId: string): Promise<string[]> {
-      const result = await deps.deliveries.fanOut(tenantId, eventId, async (event) =>
-        plan(event, await deps.destinations.listForCustomer(tenantId, event.customerExternalId)),
-      );
+      const result = await deps.deliveries.fanOut(tenantId, eventId, plan);
       return result?.destinationIds ?? [];
     },
   };

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { toFieldErrors } from '@sluice/contracts/field-errors';
 import { type KinesisEntry, kinesisAdapter } from './kinesis/adapter.ts';
 import type { KinesisConfig } from './kinesis/config.ts';
 import { type SnsEntry, snsAdapter } from './sns/adapter.ts';
@@ -90,10 +90,6 @@ function bind<T extends DestinationType>(adapter: AdapterOf<T>, config: Destinat
   };
 }
 
-function issuePath(issue: z.core.$ZodIssue): string {
-  return issue.path.map(String).join('.');
-}
-
 /**
  * Validates a raw config for a type and binds it. `ctx.endpointOverride` is the override of the
  * type's service (`config.awsEndpoints[destinationAdapters[type].service]`).
@@ -108,7 +104,8 @@ export function configureDestination<T extends DestinationType>(
   if (!parsed.success) {
     return {
       ok: false,
-      errors: parsed.error.issues.map((issue) => ({ path: issuePath(issue), message: issue.message })),
+      // One entry per problem, an unknown field named by its own path (config.<field>).
+      errors: toFieldErrors(parsed.error.issues),
     };
   }
   return { ok: true, destination: bind(adapter, parsed.data) };

@@ -28,9 +28,10 @@ export interface DeliveryFixture {
   sqsDestination(
     name: string,
     extra?: DestinationExtras & { queueAttributes?: Record<string, string> },
-  ): Promise<{ id: string; queueUrl: string }>;
-  snsDestination(name: string, extra?: DestinationExtras): Promise<{ id: string; queueUrl: string }>;
-  kinesisDestination(name: string, extra?: DestinationExtras): Promise<{ id: string; streamName: string }>;
+  ): Promise<RegisteredDestination & { queueUrl: string }>;
+  snsDestination(name: string, extra?: DestinationExtras): Promise<RegisteredDestination & { queueUrl: string }>;
+  kinesisDestination(name: string, extra?: DestinationExtras): Promise<RegisteredDestination & { streamName: string }>;
+  /** Posts an event (of FIXTURE_CUSTOMER unless overridden); answers its id. */
   postEvent(overrides?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }

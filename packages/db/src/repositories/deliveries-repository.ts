@@ -1,8 +1,16 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { isId, newId } from '../ids.ts';
 import { afterCursor, type PageRequest, toPage } from '../pagination.ts';
-import { type DeliveryStatus, deliveries, deliveryAttempts, type EventRow, events } from '../schema.ts';
+import {
+  type DeliveryStatus,
+  type DestinationRow,
+  deliveries,
+  deliveryAttempts,
+  destinations,
+  type EventRow,
+  events,
+} from '../schema.ts';
 
 export interface PlannedDelivery {
   destinationId: string;
@@ -27,7 +35,7 @@ export function createDeliveriesRepository(db: Database) {
     async fanOut(
       tenantId: string,
       eventId: string,
-      plan: (event: EventRow) => Promise<PlannedDelivery[]>,
+      plan: (event: EventRow, candidates: DestinationRow[]) => PlannedDelivery[],
     ): Promise<{ event: EventRow; destinationIds: string[] } | undefined> {
       return db.transaction(async (tx) => {
         const [event] = await tx
@@ -36,7 +44,20 @@ export function createDeliveriesRepository(db: Database) {
           .where(and(eq(events.tenantId, tenantId), eq(events.id, eventId)))
           .for('update');
         if (!event || event.fannedOutAt) return undefined;
-        const planned = await plan(event);
+        // FOR SHARE: a DELETE of one of these destinations waits for this transaction, then
+        // dead-letters the deliveries it made; read outside, they could be left pending forever.
+        const candidates = await tx
+          .select()
+          .from(destinations)
+          .where(
+            and(
+              eq(destinations.tenantId, tenantId),
+              eq(destinations.customerExternalId, event.customerExternalId),
+              isNull(destinations.deletedAt),
+            ),
+          )
+          .for('share');
+        const planned = plan(event, candidates);
         if (planned.length > 0) {
           await tx
             .insert(deliveries)

@@ -59,20 +59,6 @@ export function createDestinationsRepository(db: Database) {
       return toPage(rows, page.limit, (row) => row);
     },
 
-    /** The destinations an event of this customer may go to (the fan-out filters event types). */
-    async listForCustomer(tenantId: string, customerExternalId: string): Promise<DestinationRow[]> {
-      return db
-        .select()
-        .from(destinations)
-        .where(
-          and(
-            eq(destinations.tenantId, tenantId),
-            eq(destinations.customerExternalId, customerExternalId),
-            isNull(destinations.deletedAt),
-          ),
-        );
-    },
-
     async update(tenantId: string, id: string, changes: DestinationChanges): Promise<DestinationRow | undefined> {
       if (!isId(id)) return undefined;
       const [row] = await db
