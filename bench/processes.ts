@@ -38,9 +38,9 @@ export interface SpawnOptions {
 
 export async function spawnNode(options: SpawnOptions): Promise<BenchProcess> {
   const preload = (options.preload ?? []).flatMap((path) => ['--import', path]);
-  // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there when it exits (open in Chrome DevTools).
+  // BENCH_CPU_PROF=<dir>: each child writes V8 CPU profiles (one per thread) to <dir>/<name> when it exits.
   const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${options.name}.cpuprofile`]
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${options.name}`]
     : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...preload, options.entry], {
     cwd: repoRoot,

@@ -123,4 +123,20 @@ describe('delivery under faults', () => {
     await waitFor(async () => (await dlqRows(id)).length === 1, 15_000);
     expect((await dlqRows(id))[0]).toMatchObject({ reason: 'retries_exhausted', attempts: 2 });
   });
+
+  it('dead-letters the deliveries of a destination whose stored secret no key can open', async () => {
+    const { id, post } = await fx.sqsDestination('unusable');
+    await fx.stack.database.pool.query(
+      `update destinations set auth_mode = 'access_key', role_arn = null, access_key_id = 'AKIAEXAMPLE000000000',
+         secret_access_key = '{"keyId":"deadbeef","iv":"AAAA","ciphertext":"AAAA","tag":"AAAA"}', updated_at = now()
+       where id = $1`,
+      [id],
+    );
+    await post();
+    await waitFor(async () => (await dlqRows(id)).length === 1);
+    expect((await dlqRows(id))[0]).toMatchObject({
+      reason: 'permanent_error',
+      last_error: expect.objectContaining({ code: 'destination_unusable', message: expect.stringContaining('replay') }),
+    });
+  });
 });

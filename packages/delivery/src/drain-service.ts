@@ -103,6 +103,26 @@ export function createDrainService(deps: {
     return recorded;
   }
 
+  /**
+   * A destination whose stored config or secret cannot be used (a key removed from the ring, a
+   * config an upgrade no longer accepts) would fail every drain forever: its due deliveries go
+   * to the dead-letter queue with the reason instead, to be replayed once it is fixed.
+   */
+  async function deadLetterUnusable(row: DestinationRow, error: unknown): Promise<boolean> {
+    const detail = error instanceof Error ? error.message : String(error);
+    deps.logger.error({ destinationId: row.id, err: error }, 'destination unusable: dead-lettering its due deliveries');
+    const failure = {
+      kind: 'permanent' as const,
+      code: 'destination_unusable',
+      message: `The destination's stored configuration or credentials cannot be used (${detail}); fix it with PATCH, then replay.`,
+    };
+    const claimed = await deps.claims.claimDue(row.id, options.claimLimit, options.leaseMs);
+    const recorded = claimed.map((c) => failed(c, failure, row));
+    await deps.outcomes.record(recorded, { startedAt: new Date(), durationMs: 0 });
+    for (const outcome of recorded) deps.metrics.countOutcome(row.type, outcome);
+    return claimed.length === options.claimLimit;
+  }
+
   async function claim(row: DestinationRow, runtime: DestinationRuntime) {
     return runtime.destination.isFifo
       ? deps.claims.claimGroupHeads(row, options.claimLimit, options.leaseMs)
@@ -118,14 +138,19 @@ export function createDrainService(deps: {
       const row = await deps.destinations.getIncludingDeleted(tenantId, destinationId);
       // Paused, disabled and deleted destinations keep their deliveries where they are.
       if (!row || row.deletedAt || !row.enabled || row.pausedAt) return { sent: 0, more: false };
-      const runtime = deps.runtimes.resolve(row);
+      let sent = 0;
+      let runtime: DestinationRuntime;
+      try {
+        runtime = deps.runtimes.resolve(row);
+      } catch (error) {
+        return { sent, more: await deadLetterUnusable(row, error) };
+      }
       const maxBytes = Math.min(
         row.maxMessageBytes ?? Number.POSITIVE_INFINITY,
         runtime.destination.limits.maxMessageBytes,
       );
       const chunkSize = runtime.destination.limits.maxEntries;
       const deadline = Date.now() + options.timeBudgetMs;
-      let sent = 0;
 
       while (!shouldStop()) {
         if (Date.now() > deadline) return { sent, more: true };
