@@ -131,7 +131,7 @@ describe('hostile input', () => {
       `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\u0001b\r\nConnection: close\r\n\r\n`,
     );
     expect(control).toMatch(/^HTTP\/1\.1 (200|400)/);
-    expect(control).not.toMatch(/x-request-id: a\u0001b/i);
+    expect(control.toLowerCase()).not.toContain('x-request-id: a\u0001b');
   });
 
   it('answers 1,000 requests with bad keys 401, and stays healthy', async () => {

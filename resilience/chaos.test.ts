@@ -34,7 +34,7 @@ async function call(method: string, path: string, key: string, body?: object) {
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
-  return response.json() as Promise<Record<string, any>>;
+  return response.json() as Promise<{ id: string; key: string; auth: { externalId: string } }>;
 }
 
 beforeAll(async () => {

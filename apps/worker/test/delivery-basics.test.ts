@@ -1,5 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { readStream, receiveAll } from '@sluice/testing/aws-test-resources';
+import { collectMessages, readStream, receiveAll } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, FIXTURE_CUSTOMER, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
 import { sampleEvent, waitFor } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,14 +10,8 @@ beforeAll(async () => {
 });
 afterAll(() => fx.close());
 
-async function collect(queueUrl: string, count: number, timeoutMs = 10_000): Promise<Message[]> {
-  const seen: Message[] = [];
-  await waitFor(async () => {
-    seen.push(...(await receiveAll(fx.aws.sqs, queueUrl)));
-    return seen.length >= count;
-  }, timeoutMs);
-  return seen;
-}
+const collect = (queueUrl: string, count: number, timeoutMs = 10_000) =>
+  collectMessages(fx.aws.sqs, queueUrl, count, { timeoutMs });
 
 const attribute = (message: Message, name: string) => message.MessageAttributes?.[name]?.StringValue;
 

@@ -1,5 +1,4 @@
-import type { Message } from '@aws-sdk/client-sqs';
-import { readStream, receiveAll } from '@sluice/testing/aws-test-resources';
+import { collectMessages, readStream, receiveAll } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
 import { waitFor } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,14 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => fx.close());
 
-async function collect(queueUrl: string, count: number, timeoutMs = 15_000): Promise<Message[]> {
-  const seen: Message[] = [];
-  await waitFor(async () => {
-    seen.push(...(await receiveAll(fx.aws.sqs, queueUrl)));
-    return seen.length >= count;
-  }, timeoutMs);
-  return seen;
-}
+const collect = (queueUrl: string, count: number, timeoutMs = 15_000) =>
+  collectMessages(fx.aws.sqs, queueUrl, count, { timeoutMs });
 
 const control = (destinationId: string, action: 'pause' | 'resume') =>
   fx.stack.app.inject({ method: 'POST', url: `/v1/destinations/${destinationId}/${action}`, headers: fx.auth });

@@ -1,7 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { receiveAll } from '@sluice/testing/aws-test-resources';
+import { collectMessages, receiveAll } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
-import { waitFor } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let fx: DeliveryFixture;
@@ -10,14 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => fx.close());
 
-async function collect(queueUrl: string, count: number, timeoutMs = 15_000): Promise<Message[]> {
-  const seen: Message[] = [];
-  await waitFor(async () => {
-    seen.push(...(await receiveAll(fx.aws.sqs, queueUrl)));
-    return seen.length >= count;
-  }, timeoutMs);
-  return seen;
-}
+const collect = (queueUrl: string, count: number, timeoutMs = 15_000) =>
+  collectMessages(fx.aws.sqs, queueUrl, count, { timeoutMs });
 
 const bodies = (messages: Message[]) =>
   messages.map((m) => JSON.parse(m.Body!) as { payload: { group: string; n: number } });

@@ -1,5 +1,4 @@
-import type { Message } from '@aws-sdk/client-sqs';
-import { receiveAll } from '@sluice/testing/aws-test-resources';
+import { collectMessages } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
 import { waitFor } from '@sluice/testing/stack';
 import { startWorkerProcess, type WorkerProcess } from '@sluice/testing/worker-process';
@@ -27,16 +26,8 @@ async function worker(): Promise<WorkerProcess> {
   return started;
 }
 
-async function collect(queueUrl: string, count: number, timeoutMs = 20_000): Promise<Message[]> {
-  const seen: Message[] = [];
-  await waitFor(async () => {
-    seen.push(...(await receiveAll(fx.aws.sqs, queueUrl)));
-    return seen.length >= count;
-  }, timeoutMs);
-  // Anything that would arrive twice arrives by now.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  return [...seen, ...(await receiveAll(fx.aws.sqs, queueUrl))];
-}
+const collect = (queueUrl: string, count: number, timeoutMs = 20_000) =>
+  collectMessages(fx.aws.sqs, queueUrl, count, { timeoutMs });
 
 const sendInFlight = () => waitFor(async () => fx.proxy!.requests.some((r) => r.fault === 'delay'));
 const statuses = async (destinationId: string) =>

@@ -1,5 +1,4 @@
-import type { Message } from '@aws-sdk/client-sqs';
-import { receiveAll } from '@sluice/testing/aws-test-resources';
+import { collectMessages } from '@sluice/testing/aws-test-resources';
 import {
   type DeliveryFixture,
   type RegisteredDestination,
@@ -30,15 +29,8 @@ async function deadEntries(destination: RegisteredDestination, count: number, pa
   });
 }
 
-async function collect(queueUrl: string, count: number): Promise<Message[]> {
-  const seen: Message[] = [];
-  await waitFor(async () => {
-    seen.push(...(await receiveAll(fx.aws.sqs, queueUrl)));
-    return seen.length >= count;
-  });
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  return [...seen, ...(await receiveAll(fx.aws.sqs, queueUrl))];
-}
+const collect = (queueUrl: string, count: number, timeoutMs = 20_000) =>
+  collectMessages(fx.aws.sqs, queueUrl, count, { timeoutMs });
 
 describe('dead-letter queue', () => {
   it('lists a permanent failure with its reason and error, and shows its event and attempt log', async () => {

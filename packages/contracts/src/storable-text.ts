@@ -27,7 +27,7 @@ export function findUnstorableText(
     const message = problemWith(value);
     if (message) found.push({ path, message });
   } else if (Array.isArray(value)) {
-    value.forEach((item, index) => findUnstorableText(item, [...path, index], found));
+    for (const [index, item] of value.entries()) findUnstorableText(item, [...path, index], found);
   } else if (value !== null && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
       const keyProblem = problemWith(key);

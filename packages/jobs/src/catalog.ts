@@ -24,7 +24,7 @@ export const jobCatalog = {
       backoff: { type: 'exponential', delay: 1_000 },
     } satisfies JobsOptions,
     /** One job per event: a second enqueue of the same event is a no-op. */
-    jobId: (payload: { eventId: string }) => `fan-out-${payload.eventId}`,
+    identify: (payload: { eventId: string }): JobsOptions => ({ jobId: `fan-out-${payload.eventId}` }),
   },
   drain: {
     queue: 'drain',
@@ -39,16 +39,15 @@ export const jobCatalog = {
      * an enqueue while a drain is active schedules exactly one follow-up, so work that
      * arrives during a drain is never left waiting for the next poll.
      */
-    deduplication: (payload: { destinationId: string }) => ({
-      id: `drain-${payload.destinationId}`,
-      keepLastIfActive: true,
+    identify: (payload: { destinationId: string }): JobsOptions => ({
+      deduplication: { id: `drain-${payload.destinationId}`, keepLastIfActive: true },
     }),
   },
   dlqReplay: {
     queue: 'dlq-replay',
     payload: z.object({ replayId: uuid }),
     options: { ...keepFailed, attempts: 10, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
-    jobId: (payload: { replayId: string }) => `dlq-replay-${payload.replayId}`,
+    identify: (payload: { replayId: string }): JobsOptions => ({ jobId: `dlq-replay-${payload.replayId}` }),
   },
 } as const;
 

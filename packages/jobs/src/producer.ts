@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type JobName, type JobPayload, jobCatalog } from './catalog.ts';
 
@@ -18,40 +18,23 @@ export function createJobProducer(connection: Redis) {
     return found;
   };
 
-  /** One round trip for many events (the batch endpoint). */
-  async function enqueueFanOuts(payloads: JobPayload<'fanOut'>[]): Promise<void> {
-    const entry = jobCatalog.fanOut;
-    await queueFor('fanOut').addBulk(
-      payloads.map((payload) => ({
-        name: 'fan-out',
-        data: entry.payload.parse(payload),
-        opts: { ...entry.options, jobId: entry.jobId(payload) },
-      })),
-    );
-  }
-
-  async function enqueueDrains(payloads: JobPayload<'drain'>[]): Promise<void> {
+  /** Many jobs of one kind in one round trip (the batch endpoint enqueues 500 at once). */
+  async function enqueue<N extends JobName>(name: N, payloads: JobPayload<N>[]): Promise<void> {
     if (payloads.length === 0) return;
-    const entry = jobCatalog.drain;
-    await queueFor('drain').addBulk(
+    const entry = jobCatalog[name];
+    // TypeScript cannot tie `entry` to `N` through the index, so it is told which identify this is.
+    const identify = entry.identify as (payload: JobPayload<N>) => JobsOptions;
+    await queueFor(name).addBulk(
       payloads.map((payload) => ({
-        name: 'drain',
+        name: entry.queue,
         data: entry.payload.parse(payload),
-        opts: { ...entry.options, deduplication: entry.deduplication(payload) },
+        opts: { ...entry.options, ...identify(payload) },
       })),
     );
   }
-
-  async function enqueueDlqReplays(payloads: JobPayload<'dlqReplay'>[]): Promise<void> {
-    const entry = jobCatalog.dlqReplay;
-    await queueFor('dlqReplay').addBulk(
-      payloads.map((payload) => ({
-        name: 'dlq-replay',
-        data: entry.payload.parse(payload),
-        opts: { ...entry.options, jobId: entry.jobId(payload) },
-      })),
-    );
-  }
+  const enqueueFanOuts = (payloads: JobPayload<'fanOut'>[]) => enqueue('fanOut', payloads);
+  const enqueueDrains = (payloads: JobPayload<'drain'>[]) => enqueue('drain', payloads);
+  const enqueueDlqReplays = (payloads: JobPayload<'dlqReplay'>[]) => enqueue('dlqReplay', payloads);
 
   return {
     queueFor,
@@ -69,7 +52,7 @@ export function createJobProducer(connection: Redis) {
       const missing: JobPayload<'fanOut'>[] = [];
       let retried = 0;
       for (const payload of payloads) {
-        const job = await queue.getJob(entry.jobId(payload));
+        const job = await queue.getJob(String(entry.identify(payload).jobId));
         if (!job) missing.push(payload);
         else if (await job.isFailed()) {
           await job.retry();

@@ -180,3 +180,24 @@ export async function readStream(kinesis: KinesisClient, streamName: string): Pr
   }
   return records;
 }
+
+/**
+ * Reads (and deletes) messages until at least `count` arrived, then keeps listening a moment
+ * longer so a message that would arrive twice is caught too.
+ */
+export async function collectMessages(
+  sqs: SQSClient,
+  queueUrl: string,
+  count: number,
+  options: { timeoutMs?: number; settleMs?: number } = {},
+): Promise<Message[]> {
+  const seen: Message[] = [];
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  while (seen.length < count) {
+    if (Date.now() > deadline) throw new Error(`collectMessages: ${seen.length} of ${count} messages arrived in time`);
+    seen.push(...(await receiveAll(sqs, queueUrl)));
+    if (seen.length < count) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 500));
+  return [...seen, ...(await receiveAll(sqs, queueUrl))];
+}

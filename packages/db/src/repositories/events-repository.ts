@@ -23,14 +23,45 @@ export function createEventsRepository(db: Database) {
      * Inserts the events in one statement. Rows whose idempotency key the tenant already
      * used are skipped; the answer lists only the rows this call inserted. Concurrent
      * inserts of one key wait on the unique index, so exactly one of them wins.
+     *
+     * Plain SQL rather than the query builder: this is the hottest statement of the API, and
+     * with one array per column its text is the same for 1 row or 500, so PostgreSQL parses
+     * and plans it once per connection (a named prepared statement). Array order is row order,
+     * so the events' accept order (seq) follows the request's order as before.
      */
     async insertMany(tenantId: string, rows: NewEvent[]): Promise<StoredKey[]> {
       if (rows.length === 0) return [];
-      return db
-        .insert(events)
-        .values(rows.map((row) => ({ ...row, tenantId })))
-        .onConflictDoNothing({ target: [events.tenantId, events.idempotencyKey] })
-        .returning({ id: events.id, idempotencyKey: events.idempotencyKey, requestHash: events.requestHash });
+      const result = await db.$client.query<{ id: string; idempotency_key: string; request_hash: string }>({
+        name: 'events-insert-many',
+        text: `insert into "events" (id, tenant_id, idempotency_key, request_hash, event_type, occurred_at, source,
+                                     customer_external_id, correlation_id, payload, metadata)
+               select v.id, $1::uuid, v.idempotency_key, v.request_hash, v.event_type, v.occurred_at, v.source,
+                      v.customer_external_id, v.correlation_id, v.payload, v.metadata
+               from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[],
+                           $9::text[], $10::jsonb[], $11::jsonb[])
+                 as v(id, idempotency_key, request_hash, event_type, occurred_at, source, customer_external_id,
+                      correlation_id, payload, metadata)
+               on conflict (tenant_id, idempotency_key) do nothing
+               returning id, idempotency_key, request_hash`,
+        values: [
+          tenantId,
+          rows.map((row) => row.id),
+          rows.map((row) => row.idempotencyKey),
+          rows.map((row) => row.requestHash),
+          rows.map((row) => row.eventType),
+          rows.map((row) => row.occurredAt),
+          rows.map((row) => row.source),
+          rows.map((row) => row.customerExternalId),
+          rows.map((row) => row.correlationId ?? null),
+          rows.map((row) => JSON.stringify(row.payload)),
+          rows.map((row) => (row.metadata ? JSON.stringify(row.metadata) : null)),
+        ],
+      });
+      return result.rows.map((row) => ({
+        id: row.id,
+        idempotencyKey: row.idempotency_key,
+        requestHash: row.request_hash,
+      }));
     },
 
     async findByIdempotencyKeys(tenantId: string, keys: string[]): Promise<StoredKey[]> {
