@@ -16,9 +16,8 @@ export const defaultReplayRate: ReplayRate = { entriesPerSecond: 500, chunkSize:
 
 /**
  * Runs bulk replays: takes the replay's remaining entries a chunk at a time, replays them
- * (the same transaction as a single replay), wakes their destinations' drains, and records
- * progress. Safe to run again after a crash: done items are marked, and replaying an entry
- * that is no longer open only counts it as failed.
+ * with its progress (one transaction per chunk, so a crash loses or doubles no count), and
+ * wakes their destinations' drains. Safe to run twice: a chunk's items are taken first.
  */
 export function startDlqReplayWorker(deps: {
   connection: Redis;
@@ -36,13 +35,14 @@ export function startDlqReplayWorker(deps: {
     const scope = await deps.replays.scopeOf(replayId);
     if (!scope) return;
     for (;;) {
-      if (deps.isStopping()) throw new Error('worker stopping; the replay resumes from where it is');
+      // Stopping: the replay stays running in PostgreSQL and the sweeper gives it its job back.
+      if (deps.isStopping()) return;
       const started = Date.now();
       const entryIds = await deps.replays.nextItems(replayId, rate.chunkSize);
       if (entryIds.length === 0) return;
-      const outcomes = await deps.dlq.replay(scope, entryIds);
+      // Replays the chunk, marks its items done and counts them, in one transaction.
+      const outcomes = await deps.dlq.replay(scope, entryIds, { replayId });
       const replayed = outcomes.filter((o) => o.status === 'replayed');
-      await deps.replays.recordProgress(replayId, entryIds, replayed.length, entryIds.length - replayed.length);
       const destinations = await deps.replays.destinationsOf(replayed.map((o) => o.entryId));
       await deps.jobs.enqueueDrains(destinations).catch(() => {});
       const budgetMs = (entryIds.length / rate.entriesPerSecond) * 1000;

@@ -20,7 +20,7 @@ export const defaultSweeperOptions: SweeperOptions = { graceMs: 10_000, interval
 export function createSweeper(deps: {
   events: Pick<EventsRepository, 'listAwaitingFanOut'>;
   replays: Pick<DlqReplaysRepository, 'listRunning'>;
-  jobs: Pick<JobProducer, 'requeueFanOuts' | 'enqueueDlqReplays'>;
+  jobs: Pick<JobProducer, 'requeueFanOuts' | 'requeueDlqReplays'>;
   logger: Logger;
   options?: Partial<SweeperOptions>;
 }) {
@@ -44,7 +44,7 @@ export function createSweeper(deps: {
     if (total.added + total.retried > 0) deps.logger.info(total, 'sweeper re-enqueued fan-out work');
     // Bulk replays still running get their job back (a no-op while the job exists).
     const running = await deps.replays.listRunning();
-    if (running.length > 0) await deps.jobs.enqueueDlqReplays(running.map((replayId) => ({ replayId })));
+    if (running.length > 0) await deps.jobs.requeueDlqReplays(running.map((replayId) => ({ replayId })));
     return total;
   }
 

@@ -117,8 +117,9 @@ describe('delivery under faults', () => {
     expect((await dlqRows(id))[0]).toMatchObject({ reason: 'retries_exhausted', attempts: 2 });
   });
 
-  it('dead-letters the deliveries of a destination whose stored secret no key can open', async () => {
-    const { id, post } = await fx.sqsDestination('unusable');
+  it('backs off the deliveries of a destination whose stored secret no key can open, then dead-letters them', async () => {
+    // One attempt allowed: the transient failure exhausts the retries at once.
+    const { id, post } = await fx.sqsDestination('unusable', { retry: { maxAttempts: 1 } });
     await fx.stack.database.pool.query(
       `update destinations set auth_mode = 'access_key', role_arn = null, access_key_id = 'AKIAEXAMPLE000000000',
          secret_access_key = '{"keyId":"deadbeef","iv":"AAAA","ciphertext":"AAAA","tag":"AAAA"}', updated_at = now()
@@ -128,8 +129,8 @@ describe('delivery under faults', () => {
     await post();
     await waitFor(async () => (await dlqRows(id)).length === 1);
     expect((await dlqRows(id))[0]).toMatchObject({
-      reason: 'permanent_error',
-      last_error: expect.objectContaining({ code: 'destination_unusable', message: expect.stringContaining('replay') }),
+      reason: 'retries_exhausted',
+      last_error: expect.objectContaining({ code: 'destination_unusable', message: expect.stringContaining('PATCH') }),
     });
   });
 });

@@ -133,6 +133,14 @@ describe('dead-letter queue', () => {
     expect((await api('POST', `/v1/admin/dlq/${entry.id}/replay`, fx.stack.operator)).statusCode).toBe(202);
     await collect(destination.queueUrl, 1);
 
+    // The operator's tenant filter is checked: not an id → 400; no such tenant → 404.
+    const badTenant = await api('GET', `/v1/admin/dlq/${entry.id}?tenantId=abc`, fx.stack.operator);
+    expect(badTenant.statusCode).toBe(400);
+    const noTenant = await api('POST', '/v1/admin/dlq/replay', fx.stack.operator, {
+      tenantId: '01a206aa-0000-7000-8000-000000000000',
+    });
+    expect(noTenant.statusCode).toBe(404);
+
     const audit = await fx.stack.database.pool.query('select actor_kind, action from dlq_audit where entry_id = $1', [
       entry.id,
     ]);

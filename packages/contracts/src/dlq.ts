@@ -20,7 +20,9 @@ export const dlqFiltersSchema = z.object({
 });
 
 /** The operator may narrow any DLQ call to one tenant. */
-export const operatorDlqFiltersSchema = dlqFiltersSchema.extend({ tenantId: z.string().optional() });
+export const operatorDlqFiltersSchema = dlqFiltersSchema.extend({
+  tenantId: z.uuid({ error: 'must be a tenant id' }).optional(),
+});
 
 export const dlqEntrySchema = z
   .object({

@@ -160,6 +160,9 @@ export const deliveries = pgTable(
     // When the delivery may next be claimed. A claim moves it forward by the lease time, so
     // a claimed delivery is not due while in flight, and comes due again if its worker dies.
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    // Set by each claim: an outcome is recorded only by the claim that still holds the
+    // delivery, so a worker whose lease ran out cannot overwrite what a later claim did.
+    claimId: uuid('claim_id'),
     // Retries stop after this (the destination's maxAgeSeconds from creation or replay).
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
     lastError: jsonb('last_error').$type<LastError>(),

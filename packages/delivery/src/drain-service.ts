@@ -51,27 +51,30 @@ export function createDrainService(deps: {
 }) {
   const options = { ...defaultDrainOptions, ...deps.options };
 
+  const idsOf = (claimed: ClaimedDelivery) => ({
+    deliveryId: claimed.id,
+    claimId: claimed.claimId,
+    attemptNo: claimed.attempts + 1,
+  });
+
   function decide(claimed: ClaimedDelivery, outcome: DeliveryOutcome, row: DestinationRow): RecordedOutcome {
-    const attemptNo = claimed.attempts + 1;
-    if (outcome.ok)
-      return { kind: 'delivered', deliveryId: claimed.id, attemptNo, providerMessageId: outcome.providerMessageId };
+    const ids = idsOf(claimed);
+    if (outcome.ok) return { kind: 'delivered', ...ids, providerMessageId: outcome.providerMessageId };
     return failed(claimed, outcome.failure, row);
   }
 
   function failed(claimed: ClaimedDelivery, failure: DeliveryFailure, row: DestinationRow): RecordedOutcome {
-    const attemptNo = claimed.attempts + 1;
+    const ids = idsOf(claimed);
     const error = { code: failure.code, message: failure.message, at: new Date().toISOString() };
-    if (failure.code === 'payload_too_large')
-      return { kind: 'dead', deliveryId: claimed.id, attemptNo, error, reason: 'payload_too_large' };
-    if (failure.kind === 'permanent')
-      return { kind: 'dead', deliveryId: claimed.id, attemptNo, error, reason: 'permanent_error' };
+    if (failure.code === 'payload_too_large') return { kind: 'dead', ...ids, error, reason: 'payload_too_large' };
+    if (failure.kind === 'permanent') return { kind: 'dead', ...ids, error, reason: 'permanent_error' };
     // Retry limits count from the last replay: a replayed delivery gets a fresh round.
-    const next = nextAttemptAt(attemptNo - claimed.retryBase, {
+    const next = nextAttemptAt(ids.attemptNo - claimed.retryBase, {
       maxAttempts: row.retryMaxAttempts,
       expiresAt: claimed.expiresAt,
     });
-    if (!next) return { kind: 'dead', deliveryId: claimed.id, attemptNo, error, reason: 'retries_exhausted' };
-    return { kind: 'retry', deliveryId: claimed.id, attemptNo, error, nextAttemptAt: next };
+    if (!next) return { kind: 'dead', ...ids, error, reason: 'retries_exhausted' };
+    return { kind: 'retry', ...ids, error, nextAttemptAt: next };
   }
 
   /** Sends one chunk (at most one API call's worth) and records every entry's own outcome. */
@@ -98,23 +101,24 @@ export function createDrainService(deps: {
     });
     if (recorded.some((r) => r.kind !== 'delivered' && r.error.code.startsWith('ExpiredToken')))
       runtime.send.credentials.invalidate();
-    await deps.outcomes.record(recorded, { startedAt, durationMs });
-    for (const outcome of recorded) deps.metrics.countOutcome(row.type, outcome);
+    const kept = await deps.outcomes.record(recorded, { startedAt, durationMs });
+    for (const outcome of recorded) if (kept.has(outcome.deliveryId)) deps.metrics.countOutcome(row.type, outcome);
     return recorded;
   }
 
   /**
-   * A destination whose stored config or secret cannot be used (a key removed from the ring, a
-   * config an upgrade no longer accepts) would fail every drain forever: its due deliveries go
-   * to the dead-letter queue with the reason instead, to be replayed once it is fixed.
+   * A destination whose stored config or secret cannot be used (a key missing from the ring,
+   * a config an upgrade no longer accepts) fails its due deliveries as a transient error: they
+   * back off and are retried, so an operator's mistake fixed within the retry window loses
+   * nothing and keeps FIFO turns; only when retries run out do they reach the dead-letter queue.
    */
-  async function deadLetterUnusable(row: DestinationRow, error: unknown): Promise<boolean> {
+  async function failUnusable(row: DestinationRow, error: unknown): Promise<boolean> {
     const detail = error instanceof Error ? error.message : String(error);
-    deps.logger.error({ destinationId: row.id, err: error }, 'destination unusable: dead-lettering its due deliveries');
+    deps.logger.error({ destinationId: row.id, err: error }, 'destination unusable: its deliveries back off');
     const failure = {
-      kind: 'permanent' as const,
+      kind: 'transient' as const,
       code: 'destination_unusable',
-      message: `The destination's stored configuration or credentials cannot be used (${detail}); fix it with PATCH, then replay.`,
+      message: `The destination's stored configuration or credentials cannot be used (${detail}); fix it with PATCH: its deliveries are retried until then.`,
     };
     const claimed = await deps.claims.claimDue(row.id, options.claimLimit, options.leaseMs);
     const recorded = claimed.map((c) => failed(c, failure, row));
@@ -143,7 +147,7 @@ export function createDrainService(deps: {
       try {
         runtime = deps.runtimes.resolve(row);
       } catch (error) {
-        return { sent, more: await deadLetterUnusable(row, error) };
+        return { sent, more: await failUnusable(row, error) };
       }
       const maxBytes = Math.min(
         row.maxMessageBytes ?? Number.POSITIVE_INFINITY,
@@ -156,10 +160,14 @@ export function createDrainService(deps: {
         if (Date.now() > deadline) return { sent, more: true };
         const claimed = await claim(row, runtime);
         if (claimed.length === 0) return { sent, more: false };
+        // A chunk not started before most of the lease is gone is left for the next claim:
+        // sent now, it could still be in flight when another worker takes the deliveries over.
+        const sendBy = Date.now() + options.leaseMs * 0.75;
         const chunks: ClaimedDelivery[][] = [];
         for (let i = 0; i < claimed.length; i += chunkSize) chunks.push(claimed.slice(i, i + chunkSize));
         let throttled = false;
         await runLimited(chunks, options.sendConcurrency, async (chunk) => {
+          if (Date.now() > sendBy) return;
           const recorded = await sendChunk(row, runtime, chunk, maxBytes);
           sent += recorded.filter((r) => r.kind === 'delivered').length;
           if (recorded.some((r) => r.kind === 'retry' && THROTTLE_CODE.test(r.error.code))) throttled = true;
@@ -174,10 +182,22 @@ export function createDrainService(deps: {
 
 export type DrainService = ReturnType<typeof createDrainService>;
 
+/**
+ * Runs `run` over the items, `limit` at a time. Every lane finishes before this settles, even
+ * when one fails: a drain that returns must have no send still in flight.
+ */
 async function runLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await run(items[next++]!);
+    while (next < items.length && !failure) {
+      try {
+        await run(items[next++]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   });
   await Promise.all(lanes);
+  if (failure) throw failure.error;
 }

@@ -24,14 +24,38 @@ export function createJobProducer(connection: Redis) {
     const entry = jobCatalog[name];
     // TypeScript cannot tie `entry` to `N` through the index, so it is told which identify this is.
     const identify = entry.identify as (payload: JobPayload<N>) => JobsOptions;
-    await queueFor(name).addBulk(
-      payloads.map((payload) => ({
-        name: entry.queue,
-        data: entry.payload.parse(payload),
-        opts: { ...entry.options, ...identify(payload) },
-      })),
-    );
+    const jobs = payloads.map((payload) => ({
+      name: entry.queue,
+      data: entry.payload.parse(payload),
+      opts: { ...entry.options, ...identify(payload) },
+    }));
+    // One job (every single-event POST) skips addBulk's MULTI: ioredis builds each pipeline by
+    // copying every loaded script onto it, which cost the API more CPU than the add itself.
+    if (jobs.length === 1) await queueFor(name).add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+    else await queueFor(name).addBulk(jobs);
   }
+  /**
+   * The sweeper's re-enqueue, for jobs with a fixed id: adds the jobs Redis no longer has (a
+   * flush, a crash before enqueue) and retries the ones that failed for good (a kept failed
+   * job would make BullMQ ignore the add); jobs still waiting or running are left alone.
+   */
+  async function requeue<N extends 'fanOut' | 'dlqReplay'>(name: N, payloads: JobPayload<N>[]) {
+    const identify = jobCatalog[name].identify as (payload: JobPayload<N>) => JobsOptions;
+    const queue = queueFor(name);
+    const missing: JobPayload<N>[] = [];
+    let retried = 0;
+    for (const payload of payloads) {
+      const job = await queue.getJob(String(identify(payload).jobId));
+      if (!job) missing.push(payload);
+      else if (await job.isFailed()) {
+        await job.retry();
+        retried += 1;
+      }
+    }
+    await enqueue(name, missing);
+    return { added: missing.length, retried };
+  }
+
   const enqueueFanOuts = (payloads: JobPayload<'fanOut'>[]) => enqueue('fanOut', payloads);
   const enqueueDrains = (payloads: JobPayload<'drain'>[]) => enqueue('drain', payloads);
   const enqueueDlqReplays = (payloads: JobPayload<'dlqReplay'>[]) => enqueue('dlqReplay', payloads);
@@ -46,22 +70,8 @@ export function createJobProducer(connection: Redis) {
      * The sweeper's re-enqueue: adds the jobs Redis no longer has (a flush, a crash before
      * enqueue) and retries the ones that failed for good; jobs still waiting are left alone.
      */
-    async requeueFanOuts(payloads: JobPayload<'fanOut'>[]): Promise<{ added: number; retried: number }> {
-      const entry = jobCatalog.fanOut;
-      const queue = queueFor('fanOut');
-      const missing: JobPayload<'fanOut'>[] = [];
-      let retried = 0;
-      for (const payload of payloads) {
-        const job = await queue.getJob(String(entry.identify(payload).jobId));
-        if (!job) missing.push(payload);
-        else if (await job.isFailed()) {
-          await job.retry();
-          retried += 1;
-        }
-      }
-      if (missing.length > 0) await enqueueFanOuts(missing);
-      return { added: missing.length, retried };
-    },
+    requeueFanOuts: (payloads: JobPayload<'fanOut'>[]) => requeue('fanOut', payloads),
+    requeueDlqReplays: (payloads: JobPayload<'dlqReplay'>[]) => requeue('dlqReplay', payloads),
 
     async close(): Promise<void> {
       await Promise.all([...queues.values()].map((queue) => queue.close()));

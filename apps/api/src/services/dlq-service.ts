@@ -54,6 +54,7 @@ export function createDlqService(deps: {
   events: Pick<EventsRepository, 'get'>;
   deliveries: Pick<DeliveriesRepository, 'attemptLog'>;
   jobs: Pick<JobProducer, 'enqueueDrains' | 'enqueueDlqReplays'>;
+  tenantExists: (tenantId: string) => Promise<boolean>;
   logger: Logger;
 }) {
   async function mustGet(scope: DlqScope, id: string) {
@@ -100,6 +101,8 @@ export function createDlqService(deps: {
     },
 
     async startBulkReplay(scope: DlqScope, filters: DlqFilters, actor: DlqActor) {
+      const tenantId = tenantOfScope(scope);
+      if (tenantId && !(await deps.tenantExists(tenantId))) throw notFound('Tenant');
       const started = await deps.replays.start(scope, filters);
       await deps.dlq.audit({
         tenantId: tenantOfScope(scope),

@@ -9,6 +9,8 @@ import type { EventRow } from '../schema.ts';
  */
 export interface ClaimedDelivery {
   id: string;
+  /** The token of this claim; its outcome is recorded only while the delivery still carries it. */
+  claimId: string;
   attempts: number;
   retryBase: number;
   expiresAt: Date;
@@ -17,12 +19,13 @@ export interface ClaimedDelivery {
 }
 
 const claimedColumns = sql`
-  d.id, d.attempts, d.retry_base, d.expires_at, d.ordering_key,
+  d.id, d.claim_id, d.attempts, d.retry_base, d.expires_at, d.ordering_key,
   e.id as event_id, e.tenant_id, e.seq, e.idempotency_key, e.request_hash, e.event_type, e.occurred_at, e.source,
   e.customer_external_id, e.correlation_id, e.payload, e.metadata, e.received_at, e.fanned_out_at`;
 
 interface ClaimedRow extends Record<string, unknown> {
   id: string;
+  claim_id: string;
   attempts: number;
   retry_base: number;
   expires_at: Date;
@@ -45,6 +48,7 @@ interface ClaimedRow extends Record<string, unknown> {
 
 const toClaimed = (row: ClaimedRow): ClaimedDelivery => ({
   id: row.id,
+  claimId: row.claim_id,
   attempts: row.attempts,
   retryBase: row.retry_base,
   expiresAt: new Date(row.expires_at),
@@ -80,7 +84,7 @@ export function createDeliveryClaims(db: Database) {
           for update skip locked
         )
         update deliveries d
-        set next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+        set next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}), claim_id = gen_random_uuid(), updated_at = now()
         from claimed, events e
         where d.id = claimed.id and e.id = d.event_id
         returning ${claimedColumns}`);
@@ -118,7 +122,7 @@ export function createDeliveryClaims(db: Database) {
           for update of d skip locked
         )
         update deliveries d
-        set next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+        set next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}), claim_id = gen_random_uuid(), updated_at = now()
         from claimed, events e
         where d.id = claimed.id and e.id = d.event_id and d.status = 'pending' and d.next_attempt_at <= now()
         returning ${claimedColumns}`);

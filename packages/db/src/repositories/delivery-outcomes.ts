@@ -2,11 +2,12 @@ import type { Database } from '../client.ts';
 import { newId } from '../ids.ts';
 import type { DlqReason, LastError } from '../schema.ts';
 
-/** What became of one attempt of one delivery, as the drain decided it. */
-export type RecordedOutcome =
-  | { kind: 'delivered'; deliveryId: string; attemptNo: number; providerMessageId?: string | undefined }
-  | { kind: 'retry'; deliveryId: string; attemptNo: number; error: LastError; nextAttemptAt: Date }
-  | { kind: 'dead'; deliveryId: string; attemptNo: number; error: LastError; reason: DlqReason };
+/** What became of one attempt of one delivery, as the drain decided it; `claimId` is the claim it answers for. */
+export type RecordedOutcome = { deliveryId: string; claimId: string; attemptNo: number } & (
+  | { kind: 'delivered'; providerMessageId?: string | undefined }
+  | { kind: 'retry'; error: LastError; nextAttemptAt: Date }
+  | { kind: 'dead'; error: LastError; reason: DlqReason }
+);
 
 export interface AttemptTiming {
   startedAt: Date;
@@ -14,20 +15,25 @@ export interface AttemptTiming {
 }
 
 /**
- * Records a batch of outcomes in one transaction of three statements, whatever the batch
+ * Records a batch of outcomes in one transaction of a few statements, whatever the batch
  * size: delivery states, the attempt log, and dead-letter entries for the dead ones. A
  * dead delivery that was being replayed reopens its entry with replayCount + 1.
+ *
+ * Only outcomes whose claim still holds the delivery are recorded: if a worker's lease ran
+ * out and another worker claimed the delivery again, the first worker's late outcome changes
+ * nothing (it cannot mark dead what the second delivered, nor release a group head early).
+ * Answers the ids that were recorded.
  */
 export function createDeliveryOutcomes(db: Database) {
   const pool = db.$client;
 
   return {
-    async record(outcomes: RecordedOutcome[], timing: AttemptTiming): Promise<void> {
-      if (outcomes.length === 0) return;
+    async record(all: RecordedOutcome[], timing: AttemptTiming): Promise<Set<string>> {
+      if (all.length === 0) return new Set();
       const client = await pool.connect();
       try {
         await client.query('begin');
-        await client.query(
+        const changed = await client.query<{ id: string }>(
           `update deliveries d set
              status = v.status,
              attempts = v.attempt_no,
@@ -36,18 +42,27 @@ export function createDeliveryOutcomes(db: Database) {
              delivered_at = case when v.status = 'delivered' then now() else d.delivered_at end,
              provider_message_id = coalesce(v.provider_message_id, d.provider_message_id),
              updated_at = now()
-           from unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::text[])
-             as v(id, status, attempt_no, next_attempt_at, last_error, provider_message_id)
-           where d.id = v.id and d.status = 'pending'`,
+           from unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::text[], $7::uuid[])
+             as v(id, status, attempt_no, next_attempt_at, last_error, provider_message_id, claim_id)
+           where d.id = v.id and d.status = 'pending' and d.claim_id = v.claim_id
+           returning d.id`,
           [
-            outcomes.map((o) => o.deliveryId),
-            outcomes.map((o) => (o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'pending' : 'dead')),
-            outcomes.map((o) => o.attemptNo),
-            outcomes.map((o) => (o.kind === 'retry' ? o.nextAttemptAt : null)),
-            outcomes.map((o) => (o.kind === 'delivered' ? null : JSON.stringify(o.error))),
-            outcomes.map((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
+            all.map((o) => o.deliveryId),
+            all.map((o) => (o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'pending' : 'dead')),
+            all.map((o) => o.attemptNo),
+            all.map((o) => (o.kind === 'retry' ? o.nextAttemptAt : null)),
+            all.map((o) => (o.kind === 'delivered' ? null : JSON.stringify(o.error))),
+            all.map((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
+            all.map((o) => o.claimId),
           ],
         );
+        // Everything below is about the outcomes that took effect.
+        const recorded = new Set(changed.rows.map((row) => row.id));
+        const outcomes = all.filter((o) => recorded.has(o.deliveryId));
+        if (outcomes.length === 0) {
+          await client.query('commit');
+          return recorded;
+        }
         await client.query(
           `insert into delivery_attempts (id, delivery_id, n, at, duration_ms, outcome, error_code, error_message, provider_message_id)
            select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])`,
@@ -77,6 +92,7 @@ export function createDeliveryOutcomes(db: Database) {
           );
         }
         await client.query('commit');
+        return recorded;
       } catch (error) {
         await client.query('rollback').catch(() => {});
         throw error;
@@ -109,7 +125,9 @@ export async function insertDeadLetters(
        last_error = excluded.last_error,
        attempts = excluded.attempts,
        replay_count = dlq_entries.replay_count + case when dlq_entries.state = 'replaying' then 1 else 0 end,
-       updated_at = now()`,
+       updated_at = now()
+     -- A resolved or discarded entry is history: nothing reopens it.
+     where dlq_entries.state in ('open', 'replaying')`,
     [
       dead.map(() => newId()),
       dead.map((d) => d.deliveryId),

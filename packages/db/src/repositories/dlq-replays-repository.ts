@@ -58,27 +58,6 @@ export function createDlqReplaysRepository(db: Database) {
         .from(dlqEntries)
         .where(inArray(dlqEntries.id, entryIds));
     },
-
-    /** Marks items done and adds to the counts; finishes the replay when nothing is left. */
-    async recordProgress(replayId: string, entryIds: string[], replayed: number, failed: number): Promise<void> {
-      await db.transaction(async (tx) => {
-        await tx
-          .update(dlqReplayItems)
-          .set({ done: true })
-          .where(and(eq(dlqReplayItems.replayId, replayId), inArray(dlqReplayItems.entryId, entryIds)));
-        await tx
-          .update(dlqReplays)
-          .set({
-            replayed: sql`${dlqReplays.replayed} + ${replayed}`,
-            failed: sql`${dlqReplays.failed} + ${failed}`,
-          })
-          .where(eq(dlqReplays.id, replayId));
-        await tx.execute(sql`
-          update ${dlqReplays} set status = 'done', finished_at = now()
-          where id = ${replayId} and status = 'running'
-            and not exists (select 1 from ${dlqReplayItems} where replay_id = ${replayId} and not done)`);
-      });
-    },
   };
 }
 

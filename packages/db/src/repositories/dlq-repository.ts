@@ -82,31 +82,47 @@ export function createDlqRepository(db: Database) {
      * of retries, and the same event, so the same MessageDeduplicationId. Entries whose
      * destination is gone or disabled, or that are no longer open, are reported, not replayed.
      */
-    async replay(scope: DlqScope, entryIds: string[]): Promise<ReplayOutcome[]> {
-      const ids = entryIds.filter(isId);
+    async replay(scope: DlqScope, entryIds: string[], bulk?: { replayId: string }): Promise<ReplayOutcome[]> {
+      let ids = entryIds.filter(isId);
       if (ids.length === 0) return [];
       const tenantId = 'allTenants' in scope ? (scope.tenantId ?? null) : scope.tenantId;
       const client = await db.$client.connect();
       try {
         await client.query('begin');
+        if (bulk) {
+          // A bulk replay's chunk takes its items first: a second run of the same job (a
+          // stalled worker, a retry) waits here, then finds them done and counts nothing twice.
+          const taken = await client.query<{ entry_id: string }>(
+            `update dlq_replay_items set done = true
+             where replay_id = $1 and entry_id = any($2::uuid[]) and not done returning entry_id`,
+            [bulk.replayId, ids],
+          );
+          ids = taken.rows.map((row) => row.entry_id);
+        }
+        // FOR SHARE of the destination: a DELETE waits for this replay, then dead-letters
+        // what it made pending again, instead of leaving it pending on a deleted destination.
         const found = await client.query<{
           entry_id: string;
           delivery_id: string;
           state: string;
+          delivery_status: string;
           deleted: boolean;
           enabled: boolean;
         }>(
-          `select q.id as entry_id, q.delivery_id, q.state, dst.deleted_at is not null as deleted, dst.enabled
+          `select q.id as entry_id, q.delivery_id, q.state, d.status as delivery_status,
+                  dst.deleted_at is not null as deleted, dst.enabled
            from dlq_entries q
            join deliveries d on d.id = q.delivery_id
            join destinations dst on dst.id = d.destination_id
            where q.id = any($1::uuid[]) and ($2::uuid is null or q.tenant_id = $2)
            order by d.order_seq
-           for update of q, d`,
+           for update of q, d
+           for share of dst`,
           [ids, tenantId],
         );
         const outcomes: ReplayOutcome[] = found.rows.map((row) => {
-          if (row.state !== 'open') return { entryId: row.entry_id, status: 'not_open' };
+          if (row.state !== 'open' || row.delivery_status !== 'dead')
+            return { entryId: row.entry_id, status: 'not_open' };
           if (row.deleted) return { entryId: row.entry_id, status: 'destination_deleted' };
           if (!row.enabled) return { entryId: row.entry_id, status: 'destination_disabled' };
           return { entryId: row.entry_id, status: 'replayed', deliveryId: row.delivery_id };
@@ -127,6 +143,18 @@ export function createDlqRepository(db: Database) {
           await client.query(
             `update dlq_entries set state = 'replaying', updated_at = now() where id = any($1::uuid[])`,
             [replayed.map((o) => o.entryId)],
+          );
+        }
+        if (bulk) {
+          // Items whose entry no longer matches (gone from scope) count as failed too.
+          await client.query(
+            `update dlq_replays set replayed = replayed + $2, failed = failed + $3,
+               status = case when exists (select 1 from dlq_replay_items where replay_id = $1 and not done)
+                             then status else 'done' end,
+               finished_at = case when exists (select 1 from dlq_replay_items where replay_id = $1 and not done)
+                                  then finished_at else now() end
+             where id = $1`,
+            [bulk.replayId, replayed.length, ids.length - replayed.length],
           );
         }
         await client.query('commit');

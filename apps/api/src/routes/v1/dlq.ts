@@ -55,7 +55,7 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
   const config = { access: mount.access };
   const tags = ['Dead-letter queue'];
   const params = z.object({ id: idSchema });
-  const scopeQuery = mount.access === 'operator' ? z.object({ tenantId: z.string().optional() }) : z.object({});
+  const scopeQuery = mount.access === 'operator' ? operatorDlqFiltersSchema.pick({ tenantId: true }) : z.object({});
 
   return async (app) => {
     app.get(mount.prefix, {
