@@ -7,6 +7,7 @@ import { createDestinationsRepository } from '@sluice/db/repositories/destinatio
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
+import { reassignOrderingKeys } from '@sluice/db/repositories/ordering-keys';
 import { createTenantsRepository } from '@sluice/db/repositories/tenants-repository';
 import { createJobProducer } from '@sluice/jobs/producer';
 import { redisIsUp } from '@sluice/jobs/redis';
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     aws: deps.aws,
     awsEndpoints: deps.config.awsEndpoints,
     jobs,
+    regroup: (destinationId, orderingKey) => reassignOrderingKeys(deps.database.db, destinationId, orderingKey),
   });
   const apiKeys = createApiKeyService({ tenants, operatorApiKey: deps.config.OPERATOR_API_KEY });
   const ingest = createEventIngestService({ events, jobs, logger: deps.logger, metrics });

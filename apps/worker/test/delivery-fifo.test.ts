@@ -1,6 +1,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { collectMessages, receiveAll } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
+import { waitFor } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let fx: DeliveryFixture;
@@ -86,5 +87,35 @@ describe('FIFO destinations', () => {
     expect(dedupId).toMatch(/^[\x21-\x7E]{1,128}$/);
     expect(dedupId).not.toBe(key);
     expect(message!.Attributes?.MessageGroupId).toBe(customerExternalId);
+  });
+
+  it('regroups pending deliveries when a PATCH changes messageGroupIdField', async () => {
+    const { id, queueUrl, post } = await fx.sqsDestination('regroup.fifo');
+    await control(id, 'pause');
+    for (let n = 1; n <= 4; n++) await post({ payload: { group: n % 2 ? 'odd' : 'even', n } });
+    await waitFor(async () => {
+      const { rows } = await fx.stack.database.pool.query('select count(*) from deliveries where destination_id = $1', [
+        id,
+      ]);
+      return Number(rows[0].count) === 4;
+    });
+    const patched = await fx.stack.app.inject({
+      method: 'PATCH',
+      url: `/v1/destinations/${id}`,
+      headers: fx.auth,
+      payload: { config: { messageGroupIdField: 'payload.group' } },
+    });
+    expect(patched.statusCode).toBe(200);
+    const { rows } = await fx.stack.database.pool.query(
+      'select ordering_key from deliveries where destination_id = $1 order by order_seq',
+      [id],
+    );
+    expect(rows.map((r) => r.ordering_key)).toEqual(['odd', 'even', 'odd', 'even']);
+    await control(id, 'resume');
+    const messages = await collect(queueUrl, 4);
+    for (const group of ['odd', 'even']) {
+      const ns = bodies(messages.filter((m) => m.Attributes?.MessageGroupId === group)).map((b) => b.payload.n);
+      expect(ns).toEqual(group === 'odd' ? [1, 3] : [2, 4]);
+    }
   });
 });

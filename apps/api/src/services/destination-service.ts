@@ -9,7 +9,8 @@ import type {
   DestinationFilters,
   DestinationsRepository,
 } from '@sluice/db/repositories/destinations-repository';
-import type { DestinationRow, NewDestinationRow } from '@sluice/db/schema';
+import type { DestinationRow, EventRow, NewDestinationRow } from '@sluice/db/schema';
+import { toDeliverableEvent } from '@sluice/delivery/deliverable-event';
 import { authOf } from '@sluice/delivery/destination-runtime';
 import { testDestination } from '@sluice/destinations/destination-test';
 import { configureDestination, endpointOverrideFor } from '@sluice/destinations/registry';
@@ -33,6 +34,7 @@ export function createDestinationService(deps: {
   aws: AwsRuntime;
   awsEndpoints: { sqs?: string | undefined; sns?: string | undefined; kinesis?: string | undefined };
   jobs: Pick<JobProducer, 'enqueueDrains'>;
+  regroup: (destinationId: string, orderingKey: (event: EventRow) => string | null) => Promise<number>;
 }) {
   const endpoints = Object.fromEntries(Object.entries(deps.awsEndpoints).filter(([, v]) => v)) as Record<
     string,
@@ -115,6 +117,13 @@ export function createDestinationService(deps: {
     };
   }
 
+  /** Pending deliveries take the groups of the new config (see reassignOrderingKeys). */
+  async function regroupPending(row: DestinationRow): Promise<void> {
+    const configured = configureDestination(row.type, row.config, endpointOverrideFor(row.type, endpoints));
+    if (!configured.ok) return;
+    await deps.regroup(row.id, (event) => configured.destination.orderingKey(toDeliverableEvent(event)));
+  }
+
   async function mustGet(tenantId: string, id: string): Promise<DestinationRow> {
     const row = await deps.destinations.get(tenantId, id);
     if (!row) throw notFound('Destination');
@@ -172,6 +181,7 @@ export function createDestinationService(deps: {
       if (changes.config) changes.maxMessageBytes = null;
       const row = await deps.destinations.update(tenantId, id, changes);
       if (!row) throw notFound('Destination');
+      if (changes.config) await regroupPending(row);
       if (row.enabled && !row.pausedAt)
         await deps.jobs.enqueueDrains([{ tenantId, destinationId: id }]).catch(() => {});
       return view(row);
