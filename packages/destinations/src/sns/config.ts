@@ -1,14 +1,7 @@
 import { z } from 'zod';
-import {
-  accountProblem,
-  configObject,
-  type Problem,
-  parseArn,
-  regionProblem,
-  report,
-  resolveRegion,
-} from '../aws-identifiers.ts';
+import { accountProblem, configObject, type Problem, parseArn, regionProblem } from '../aws-identifiers.ts';
 import { fieldPathSchema } from '../event-fields.ts';
+import { fifoResourceFields } from '../fifo-resource-config.ts';
 import type { ConfigContext } from '../types.ts';
 
 export interface SnsConfig {
@@ -65,29 +58,10 @@ export function snsConfigSchema(ctx: ConfigContext): z.ZodType<SnsConfig, unknow
     },
     'an SNS destination',
   ).transform((input, refinement): SnsConfig => {
-    const parts = parseTopicArn(input.topicArn, allowEmulator);
-    if (Array.isArray(parts)) {
-      report(refinement, parts);
-      return z.NEVER;
-    }
-    const region = resolveRegion(parts.region, input.region, 'topic ARN');
-    if ('problem' in region) {
-      report(refinement, [region.problem]);
-      return z.NEVER;
-    }
-    if (!parts.fifo && input.messageGroupIdField !== undefined) {
-      report(refinement, [
-        {
-          path: 'messageGroupIdField',
-          message: `messageGroupIdField applies only to FIFO topics (names ending in .fifo); "${parts.name}" is a standard topic`,
-        },
-      ]);
-      return z.NEVER;
-    }
-    return {
-      topicArn: input.topicArn,
-      region: region.region,
-      ...(parts.fifo ? { messageGroupIdField: input.messageGroupIdField ?? 'customerExternalId' } : {}),
-    };
+    const fields = fifoResourceFields(refinement, parseTopicArn(input.topicArn, allowEmulator), input, {
+      locator: 'topic ARN',
+      noun: 'topic',
+    });
+    return fields === z.NEVER ? z.NEVER : { topicArn: input.topicArn, ...fields };
   });
 }

@@ -1,13 +1,7 @@
 import { z } from 'zod';
-import {
-  accountProblem,
-  configObject,
-  type Problem,
-  regionProblem,
-  report,
-  resolveRegion,
-} from '../aws-identifiers.ts';
+import { accountProblem, configObject, type Problem, regionProblem } from '../aws-identifiers.ts';
 import { fieldPathSchema } from '../event-fields.ts';
+import { fifoResourceFields } from '../fifo-resource-config.ts';
 import type { ConfigContext } from '../types.ts';
 
 export interface SqsConfig {
@@ -90,30 +84,11 @@ export function sqsConfigSchema(ctx: ConfigContext): z.ZodType<SqsConfig, unknow
     },
     'an SQS destination',
   ).transform((input, refinement): SqsConfig => {
-    const parts = parseQueueUrl(input.queueUrl, allowEmulator);
-    if (Array.isArray(parts)) {
-      report(refinement, parts);
-      return z.NEVER;
-    }
-    const region = resolveRegion(parts.region, input.region, 'queue URL');
-    if ('problem' in region) {
-      report(refinement, [region.problem]);
-      return z.NEVER;
-    }
-    if (!parts.fifo && input.messageGroupIdField !== undefined) {
-      report(refinement, [
-        {
-          path: 'messageGroupIdField',
-          message: `messageGroupIdField applies only to FIFO queues (names ending in .fifo); "${parts.name}" is a standard queue`,
-        },
-      ]);
-      return z.NEVER;
-    }
-    return {
-      queueUrl: input.queueUrl,
-      region: region.region,
-      ...(parts.fifo ? { messageGroupIdField: input.messageGroupIdField ?? 'customerExternalId' } : {}),
-    };
+    const fields = fifoResourceFields(refinement, parseQueueUrl(input.queueUrl, allowEmulator), input, {
+      locator: 'queue URL',
+      noun: 'queue',
+    });
+    return fields === z.NEVER ? z.NEVER : { queueUrl: input.queueUrl, ...fields };
   });
 }
 
