@@ -77,6 +77,11 @@ export const events = pgTable(
     index('events_tenant_id_idx').on(t.tenantId, t.id),
     index('events_tenant_customer_idx').on(t.tenantId, t.customerExternalId, t.id),
     index('events_pending_fan_out_idx').on(t.receivedAt).where(sql`${t.fannedOutAt} is null`),
+    // The FIFO claim's watermark: the customer's oldest event not fanned out yet. Without it the
+    // claim reads every event the customer ever sent (15 ms at 25,000 events, growing without end).
+    index('events_customer_pending_fan_out_idx')
+      .on(t.tenantId, t.customerExternalId, t.seq)
+      .where(sql`${t.fannedOutAt} is null`),
   ],
 );
 

@@ -32,9 +32,13 @@ export function createApiKeyService(deps: { tenants: TenantsRepository; operator
   function lookUp(keyHash: string): Promise<TenantPrincipal | undefined> {
     const hit = known.get(keyHash);
     if (hit && hit.expiresAt > Date.now()) return hit.lookup;
-    const lookup = deps.tenants.findActiveKeyByHash(keyHash).then((row) =>
-      row ? { kind: 'tenant' as const, tenantId: row.tenantId, keyId: row.id, scopes: row.scopes as Scope[] } : undefined,
-    );
+    const lookup = deps.tenants
+      .findActiveKeyByHash(keyHash)
+      .then((row) =>
+        row
+          ? { kind: 'tenant' as const, tenantId: row.tenantId, keyId: row.id, scopes: row.scopes as Scope[] }
+          : undefined,
+      );
     const entry = { expiresAt: Date.now() + KEY_CACHE_TTL_MS, lookup };
     known.delete(keyHash);
     known.set(keyHash, entry);

@@ -1,0 +1,1 @@
+CREATE INDEX "events_customer_pending_fan_out_idx" ON "events" USING btree ("tenant_id","customer_external_id","seq") WHERE "events"."fanned_out_at" is null;
