@@ -134,13 +134,20 @@ export function createDeliveriesRepository(db: Database) {
 
     /** Destinations that have due work and may send now (not paused, disabled or deleted). */
     async destinationsWithDueWork(limit: number): Promise<{ tenantId: string; destinationId: string }[]> {
+      // One index probe per destination that may send (deliveries_due_idx): the cost follows the
+      // number of destinations, not of due rows, and a paused destination's backlog is never
+      // read. The longest-waiting come first, so none is starved past the limit.
       const result = await db.execute<{ destination_id: string; tenant_id: string }>(sql`
-        select due.destination_id, dst.tenant_id from (
-          select distinct destination_id from deliveries
-          where status = 'pending' and next_attempt_at <= now()
+        select dst.id as destination_id, dst.tenant_id
+        from destinations dst
+        cross join lateral (
+          select d.next_attempt_at from deliveries d
+          where d.destination_id = dst.id and d.status = 'pending' and d.next_attempt_at <= now()
+          order by d.next_attempt_at
+          limit 1
         ) due
-        join destinations dst on dst.id = due.destination_id
         where dst.deleted_at is null and dst.enabled and dst.paused_at is null
+        order by due.next_attempt_at
         limit ${limit}`);
       return result.rows.map((row) => ({ tenantId: row.tenant_id, destinationId: row.destination_id }));
     },
