@@ -8,7 +8,7 @@ import type { DlqEntryRow, DlqReplayRow } from '@sluice/db/schema';
 import { AppError, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
-import { toAttemptView } from '../routes/v1/deliveries.ts';
+import { toAttemptView } from './delivery-views.ts';
 
 export const toDlqEntryView = (row: DlqEntryRow) => ({
   id: row.id,

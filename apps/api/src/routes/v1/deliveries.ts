@@ -1,37 +1,14 @@
 import { errorResponses, idSchema, listQuerySchema, listResponse } from '@sluice/contracts/common';
 import { deliveryListQuerySchema, deliverySchema, deliveryWithAttemptsSchema } from '@sluice/contracts/deliveries';
 import type { DeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
-import type { DeliveryAttemptRow, DeliveryRow } from '@sluice/db/schema';
 import { notFound } from '@sluice/errors/app-error';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
 import { tenantOf } from '../../plugins/auth.ts';
+import { toAttemptView, toDeliveryView } from '../../services/delivery-views.ts';
 
 const config = { access: 'tenantAdmin' as const };
 const tags = ['Deliveries'];
-
-export const toDeliveryView = (row: DeliveryRow) => ({
-  id: row.id,
-  eventId: row.eventId,
-  destinationId: row.destinationId,
-  status: row.status,
-  attempts: row.attempts,
-  lastError: row.lastError,
-  deliveredAt: row.deliveredAt?.toISOString() ?? null,
-  nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt.toISOString() : null,
-  providerMessageId: row.providerMessageId,
-  createdAt: row.createdAt.toISOString(),
-});
-
-export const toAttemptView = (row: DeliveryAttemptRow) => ({
-  n: row.n,
-  at: row.at.toISOString(),
-  durationMs: row.durationMs,
-  outcome: row.outcome,
-  ...(row.errorCode ? { errorCode: row.errorCode } : {}),
-  ...(row.errorMessage ? { errorMessage: row.errorMessage } : {}),
-  ...(row.providerMessageId ? { providerMessageId: row.providerMessageId } : {}),
-});
 
 export function deliveryRoutes(deps: {
   deliveries: Pick<DeliveriesRepository, 'list' | 'get' | 'attemptLog'>;
