@@ -55,7 +55,9 @@ export function createFanOutBatcher(
       }
       // One event that breaks the transaction must not fail the others' jobs: each goes alone,
       // so only its own job fails (and is retried by BullMQ); the rest were not committed.
-      await Promise.all(batch.map((w) => run([w])));
+      // One at a time: a batch usually fails because the database struggles, and 200 parallel
+      // transactions would only take the pool from the drains.
+      for (const w of batch) await run([w]);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { DestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import type { DlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import type { EventsRepository } from '@sluice/db/repositories/events-repository';
 import type { JobProducer } from '@sluice/jobs/producer';
@@ -20,6 +21,7 @@ export const defaultSweeperOptions: SweeperOptions = { graceMs: 10_000, interval
 export function createSweeper(deps: {
   events: Pick<EventsRepository, 'listAwaitingFanOut'>;
   replays: Pick<DlqReplaysRepository, 'listRunning'>;
+  destinations: Pick<DestinationsRepository, 'deadLetterOrphans'>;
   jobs: Pick<JobProducer, 'requeueFanOuts' | 'requeueDlqReplays'>;
   logger: Logger;
   options?: Partial<SweeperOptions>;
@@ -42,6 +44,9 @@ export function createSweeper(deps: {
       if (stuck.length < options.batchSize || result.added + result.retried === 0) break;
     }
     if (total.added + total.retried > 0) deps.logger.info(total, 'sweeper re-enqueued fan-out work');
+    // Deliveries a fan-out or replay made for a destination deleted meanwhile.
+    const orphans = await deps.destinations.deadLetterOrphans();
+    if (orphans > 0) deps.logger.info({ orphans }, 'sweeper dead-lettered deliveries of deleted destinations');
     // Bulk replays still running get their job back (a no-op while the job exists).
     const running = await deps.replays.listRunning();
     if (running.length > 0) await deps.jobs.requeueDlqReplays(running.map((replayId) => ({ replayId })));

@@ -79,7 +79,7 @@ export function startWorkers(deps: WorkerDeps) {
     rate: deps.replayRate,
   });
   const poller = createDueWorkPoller({ deliveries, jobs, logger: deps.logger, intervalMs: deps.pollIntervalMs });
-  const sweeper = createSweeper({ events, replays, jobs, logger: deps.logger, options: deps.sweeper });
+  const sweeper = createSweeper({ events, replays, destinations, jobs, logger: deps.logger, options: deps.sweeper });
   poller.start();
   sweeper.start();
 

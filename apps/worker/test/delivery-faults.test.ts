@@ -117,9 +117,8 @@ describe('delivery under faults', () => {
     expect((await dlqRows(id))[0]).toMatchObject({ reason: 'retries_exhausted', attempts: 2 });
   });
 
-  it('backs off the deliveries of a destination whose stored secret no key can open, then dead-letters them', async () => {
-    // One attempt allowed: the transient failure exhausts the retries at once.
-    const { id, post } = await fx.sqsDestination('unusable', { retry: { maxAttempts: 1 } });
+  it('holds the deliveries of a destination whose stored secret no key can open, and dead-letters them only once expired', async () => {
+    const { id, post } = await fx.sqsDestination('unusable');
     await fx.stack.database.pool.query(
       `update destinations set auth_mode = 'access_key', role_arn = null, access_key_id = 'AKIAEXAMPLE000000000',
          secret_access_key = '{"keyId":"deadbeef","iv":"AAAA","ciphertext":"AAAA","tag":"AAAA"}', updated_at = now()
@@ -127,6 +126,22 @@ describe('delivery under faults', () => {
       [id],
     );
     await post();
+    const held = await waitFor(async () => {
+      const [delivery] = await deliveriesOf(id);
+      return delivery?.lastError?.code === 'destination_unusable' ? delivery : undefined;
+    });
+    // Held, not attempted: no attempt counted, nothing dead-lettered, next look in a minute.
+    expect(held).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(Date.parse((held as unknown as { nextAttemptAt: string }).nextAttemptAt)).toBeGreaterThan(
+      Date.now() + 30_000,
+    );
+    expect(await dlqRows(id)).toEqual([]);
+
+    // Past its retry window, it goes to the dead-letter queue with the reason.
+    await fx.stack.database.pool.query(
+      "update deliveries set expires_at = now() - interval '1 s', next_attempt_at = now() where destination_id = $1",
+      [id],
+    );
     await waitFor(async () => (await dlqRows(id)).length === 1);
     expect((await dlqRows(id))[0]).toMatchObject({
       reason: 'retries_exhausted',

@@ -45,4 +45,44 @@ describe('sweeper', () => {
     const swept = await stack.workers!.sweeper.sweepOnce();
     expect(swept).toEqual({ added: 0, retried: 0 });
   });
+
+  it('dead-letters pending deliveries of a destination deleted while a fan-out made them', async () => {
+    const admin = (await stack.createKey((await stack.createTenant('Orphans')).id, ['admin', 'ingest'])).auth;
+    const created = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/destinations',
+      headers: admin,
+      payload: {
+        name: 'orphaned',
+        customerExternalId: 'orphan-customer',
+        type: 'sqs',
+        config: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orphans' },
+        auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/orphans' },
+        enabled: false,
+      },
+    });
+    const destinationId = created.json().id;
+    const eventId = (
+      await stack.app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: admin,
+        payload: sampleEvent({ customerExternalId: 'orphan-customer' }),
+      })
+    ).json().id;
+    // The race, staged: a delivery exists for a destination whose DELETE already committed.
+    await stack.database.pool.query(
+      `insert into deliveries (id, tenant_id, event_id, destination_id, order_seq, expires_at)
+       select gen_random_uuid(), tenant_id, id, $2, seq, now() + interval '1 day' from events where id = $1`,
+      [eventId, destinationId],
+    );
+    await stack.database.pool.query('update destinations set deleted_at = now() where id = $1', [destinationId]);
+
+    await stack.workers!.sweeper.sweepOnce();
+    const { rows } = await stack.database.pool.query(
+      'select d.status, q.reason from deliveries d join dlq_entries q on q.delivery_id = d.id where d.destination_id = $1',
+      [destinationId],
+    );
+    expect(rows).toEqual([{ status: 'dead', reason: 'destination_deleted' }]);
+  });
 });

@@ -26,6 +26,9 @@ export const defaultDrainOptions: DrainOptions = {
   timeBudgetMs: 5_000,
 };
 
+// How long an unusable destination's deliveries wait before the drain looks at it again.
+const UNUSABLE_RECHECK_MS = 60_000;
+
 export interface DrainMetrics {
   observeBatch(type: string, seconds: number): void;
   countOutcome(type: string, outcome: RecordedOutcome): void;
@@ -108,22 +111,31 @@ export function createDrainService(deps: {
 
   /**
    * A destination whose stored config or secret cannot be used (a key missing from the ring,
-   * a config an upgrade no longer accepts) fails its due deliveries as a transient error: they
-   * back off and are retried, so an operator's mistake fixed within the retry window loses
-   * nothing and keeps FIFO turns; only when retries run out do they reach the dead-letter queue.
+   * a config an upgrade no longer accepts) holds its deliveries: they are handed back for a
+   * minute at a time with the reason as their last error, attempts not counted, so an operator's
+   * mistake fixed within the retry window loses nothing and keeps FIFO turns. Deliveries past
+   * their retry window go to the dead-letter queue as retries_exhausted.
    */
-  async function failUnusable(row: DestinationRow, error: unknown): Promise<boolean> {
+  async function holdUnusable(row: DestinationRow, error: unknown): Promise<boolean> {
     const detail = error instanceof Error ? error.message : String(error);
-    deps.logger.error({ destinationId: row.id, err: error }, 'destination unusable: its deliveries back off');
-    const failure = {
-      kind: 'transient' as const,
+    deps.logger.error({ destinationId: row.id, err: error }, 'destination unusable: holding its deliveries');
+    const lastError = {
       code: 'destination_unusable',
-      message: `The destination's stored configuration or credentials cannot be used (${detail}); fix it with PATCH: its deliveries are retried until then.`,
+      message: `The destination's stored configuration or credentials cannot be used (${detail}); fix it with PATCH: its deliveries wait until then.`,
+      at: new Date().toISOString(),
     };
     const claimed = await deps.claims.claimDue(row.id, options.claimLimit, options.leaseMs);
-    const recorded = claimed.map((c) => failed(c, failure, row));
-    await deps.outcomes.record(recorded, { startedAt: new Date(), durationMs: 0 });
-    for (const outcome of recorded) deps.metrics.countOutcome(row.type, outcome);
+    const now = Date.now();
+    await deps.claims.release(
+      claimed.filter((c) => c.expiresAt.getTime() > now),
+      new Date(now + UNUSABLE_RECHECK_MS),
+      lastError,
+    );
+    const expired: RecordedOutcome[] = claimed
+      .filter((c) => c.expiresAt.getTime() <= now)
+      .map((c) => ({ kind: 'dead', ...idsOf(c), error: lastError, reason: 'retries_exhausted' }));
+    const kept = await deps.outcomes.record(expired, { startedAt: new Date(), durationMs: 0 });
+    for (const outcome of expired) if (kept.has(outcome.deliveryId)) deps.metrics.countOutcome(row.type, outcome);
     return claimed.length === options.claimLimit;
   }
 
@@ -147,7 +159,7 @@ export function createDrainService(deps: {
       try {
         runtime = deps.runtimes.resolve(row);
       } catch (error) {
-        return { sent, more: await failUnusable(row, error) };
+        return { sent, more: await holdUnusable(row, error) };
       }
       const maxBytes = Math.min(
         row.maxMessageBytes ?? Number.POSITIVE_INFINITY,
@@ -166,12 +178,18 @@ export function createDrainService(deps: {
         const chunks: ClaimedDelivery[][] = [];
         for (let i = 0; i < claimed.length; i += chunkSize) chunks.push(claimed.slice(i, i + chunkSize));
         let throttled = false;
+        const unsent: ClaimedDelivery[] = [];
         await runLimited(chunks, options.sendConcurrency, async (chunk) => {
-          if (Date.now() > sendBy) return;
+          if (Date.now() > sendBy) {
+            unsent.push(...chunk);
+            return;
+          }
           const recorded = await sendChunk(row, runtime, chunk, maxBytes);
           sent += recorded.filter((r) => r.kind === 'delivered').length;
           if (recorded.some((r) => r.kind === 'retry' && THROTTLE_CODE.test(r.error.code))) throttled = true;
         });
+        // Handed back at once rather than held until the lease ends (which would stall FIFO groups).
+        await deps.claims.release(unsent, new Date());
         // A throttled destination backs off as a whole; its retries come due on their own.
         if (throttled) return { sent, more: false };
       }

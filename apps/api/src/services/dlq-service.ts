@@ -80,7 +80,8 @@ export function createDlqService(deps: {
     async replay(scope: DlqScope, id: string, actor: DlqActor) {
       const entry = await mustGet(scope, id);
       const [outcome] = await deps.dlq.replay(scope, [id]);
-      if (!outcome) throw notFound('Dead-letter entry');
+      // The entry exists (mustGet) but was not replayable: resolved, discarded, or replaying.
+      if (!outcome) throw new AppError(refusals.not_open[0], 409, refusals.not_open[1]);
       if (outcome.status !== 'replayed') {
         const [code, detail] = refusals[outcome.status];
         throw new AppError(code, 409, detail);

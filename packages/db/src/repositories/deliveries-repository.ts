@@ -61,8 +61,9 @@ export function createDeliveriesRepository(db: Database) {
       const todo = locked.filter((event) => !event.fannedOutAt && wanted.has(`${event.tenantId}/${event.id}`));
       if (todo.length === 0) return [];
       const customers = new Map(todo.map((e) => [`${e.tenantId}/${e.customerExternalId}`, e]));
-      // FOR SHARE: a DELETE of one of these destinations waits for this transaction, then
-      // dead-letters the deliveries it made; read outside, they could be left pending forever.
+      // Not locked: a DELETE committing meanwhile may leave deliveries pending on a deleted
+      // destination; the sweeper's orphan pass dead-letters them (a lock here made every DELETE
+      // and PATCH wait behind back-to-back fan-out batches).
       const candidates = await tx
         .select()
         .from(destinations)
@@ -75,8 +76,7 @@ export function createDeliveriesRepository(db: Database) {
             ),
             isNull(destinations.deletedAt),
           ),
-        )
-        .for('share');
+        );
       const byCustomer = new Map<string, DestinationRow[]>();
       for (const row of candidates) {
         const key = `${row.tenantId}/${row.customerExternalId}`;

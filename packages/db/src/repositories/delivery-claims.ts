@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import type { EventRow } from '../schema.ts';
+import type { EventRow, LastError } from '../schema.ts';
 
 /**
  * Claiming due deliveries of one destination. A claim moves next_attempt_at forward by
@@ -127,6 +127,21 @@ export function createDeliveryClaims(db: Database) {
         where d.id = claimed.id and e.id = d.event_id and d.status = 'pending' and d.next_attempt_at <= now()
         returning ${claimedColumns}`);
       return result.rows.map(toClaimed);
+    },
+
+    /**
+     * Hands claimed deliveries back, due at `at`, without counting an attempt: for work a drain
+     * claimed but will not send (a destination it cannot use now, a lease too short to finish).
+     * Only while the claim still holds them.
+     */
+    async release(claimed: ClaimedDelivery[], at: Date, lastError?: LastError): Promise<void> {
+      if (claimed.length === 0) return;
+      await db.$client.query(
+        `update deliveries d set next_attempt_at = $3, last_error = coalesce($4::jsonb, d.last_error), updated_at = now()
+         from unnest($1::uuid[], $2::uuid[]) as v(id, claim_id)
+         where d.id = v.id and d.claim_id = v.claim_id and d.status = 'pending'`,
+        [claimed.map((c) => c.id), claimed.map((c) => c.claimId), at, lastError ? JSON.stringify(lastError) : null],
+      );
     },
   };
 }

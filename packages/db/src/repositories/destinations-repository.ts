@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { PoolClient } from 'pg';
 import type { Database } from '../client.ts';
 import { isId } from '../ids.ts';
 import { afterCursor, type PageRequest, toPage } from '../pagination.ts';
@@ -69,6 +70,31 @@ export function createDestinationsRepository(db: Database) {
       return row;
     },
 
+    /**
+     * The pending deliveries of destinations deleted in the last hour go to the dead-letter
+     * queue. DELETE does this in its own transaction; this pass (the sweeper's) catches what a
+     * fan-out or a replay created while that DELETE committed: neither locks the destination,
+     * so they cannot hold a DELETE or a PATCH up.
+     */
+    async deadLetterOrphans(): Promise<number> {
+      const client = await db.$client.connect();
+      try {
+        await client.query('begin');
+        const count = await deadLetterPendingOf(
+          client,
+          `destination_id in (select id from destinations where deleted_at > now() - interval '1 hour')`,
+          [],
+        );
+        await client.query('commit');
+        return count;
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
     /** Learned by the test endpoint; not an edit, so the destination's version (updatedAt) stays. */
     async setMaxMessageBytes(tenantId: string, id: string, maxMessageBytes: number): Promise<void> {
       await db.update(destinations).set({ maxMessageBytes }).where(visible(tenantId, id));
@@ -96,22 +122,9 @@ export function createDestinationsRepository(db: Database) {
           await client.query('rollback');
           return { deleted: false, deadLettered: 0 };
         }
-        const error = {
-          code: 'destination_deleted',
-          message: 'The destination was deleted before this delivery was sent.',
-          at: new Date().toISOString(),
-        };
-        const dead = await client.query<{ id: string }>(
-          `update deliveries set status = 'dead', last_error = $2, updated_at = now()
-           where destination_id = $1 and status = 'pending' returning id`,
-          [id, JSON.stringify(error)],
-        );
-        await insertDeadLetters(
-          client,
-          dead.rows.map((row) => ({ deliveryId: row.id, error, reason: 'destination_deleted' as const })),
-        );
+        const deadLettered = await deadLetterPendingOf(client, 'destination_id = $1', [id]);
         await client.query('commit');
-        return { deleted: true, deadLettered: dead.rowCount ?? 0 };
+        return { deleted: true, deadLettered };
       } catch (error) {
         await client.query('rollback').catch(() => {});
         throw error;
@@ -120,6 +133,25 @@ export function createDestinationsRepository(db: Database) {
       }
     },
   };
+}
+
+/** Moves the pending deliveries matching `where` to the dead-letter queue (destination_deleted). */
+async function deadLetterPendingOf(client: PoolClient, where: string, params: unknown[]): Promise<number> {
+  const error = {
+    code: 'destination_deleted',
+    message: 'The destination was deleted before this delivery was sent.',
+    at: new Date().toISOString(),
+  };
+  const dead = await client.query<{ id: string }>(
+    `update deliveries set status = 'dead', last_error = $${params.length + 1}, updated_at = now()
+     where ${where} and status = 'pending' returning id`,
+    [...params, JSON.stringify(error)],
+  );
+  await insertDeadLetters(
+    client,
+    dead.rows.map((row) => ({ deliveryId: row.id, error, reason: 'destination_deleted' as const })),
+  );
+  return dead.rowCount ?? 0;
 }
 
 export type DestinationsRepository = ReturnType<typeof createDestinationsRepository>;

@@ -21,7 +21,11 @@ export function createDlqReplaysRepository(db: Database) {
           select ${replayId}, ${dlqEntries.id} from ${dlqEntries}
           where ${and(dlqFilterSql(scope, filters), eq(dlqEntries.state, 'open'))}`);
         const total = inserted.rowCount ?? 0;
-        await tx.update(dlqReplays).set({ total }).where(eq(dlqReplays.id, replayId));
+        // Nothing matched: done at once (no chunk will ever run to say so).
+        await tx
+          .update(dlqReplays)
+          .set(total === 0 ? { total, status: 'done', finishedAt: new Date() } : { total })
+          .where(eq(dlqReplays.id, replayId));
         return { replayId, total };
       });
     },

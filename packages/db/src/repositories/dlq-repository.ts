@@ -99,8 +99,9 @@ export function createDlqRepository(db: Database) {
           );
           ids = taken.rows.map((row) => row.entry_id);
         }
-        // FOR SHARE of the destination: a DELETE waits for this replay, then dead-letters
-        // what it made pending again, instead of leaving it pending on a deleted destination.
+        // Only entries that can be replayed are locked (an open entry of a dead delivery): a
+        // delivery in flight is never locked here, so replays cannot deadlock with outcome writes.
+        // A DELETE racing this replay is covered by the sweeper's orphan pass.
         const found = await client.query<{
           entry_id: string;
           delivery_id: string;
@@ -115,9 +116,9 @@ export function createDlqRepository(db: Database) {
            join deliveries d on d.id = q.delivery_id
            join destinations dst on dst.id = d.destination_id
            where q.id = any($1::uuid[]) and ($2::uuid is null or q.tenant_id = $2)
+             and q.state = 'open' and d.status = 'dead'
            order by d.order_seq
-           for update of q, d
-           for share of dst`,
+           for update of q, d`,
           [ids, tenantId],
         );
         const outcomes: ReplayOutcome[] = found.rows.map((row) => {
