@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import type { Database } from '../client.ts';
 import { newId } from '../ids.ts';
 import type { DlqReason, LastError } from '../schema.ts';
@@ -27,131 +28,19 @@ export interface AttemptTiming {
 export function createDeliveryOutcomes(db: Database) {
   const pool = db.$client;
 
-  /**
-   * The common case (every batch that has no dead delivery) as one statement: the same three
-   * writes as below, in data-modifying CTEs, which PostgreSQL runs atomically. Five round trips
-   * per batch (begin, three statements, commit) were the drain's largest cost after the send.
-   */
-  async function recordWithoutDeadLetters(all: RecordedOutcome[], timing: AttemptTiming): Promise<Set<string>> {
-    const changed = await pool.query<{ id: string }>({
-      name: 'delivery-outcomes-record',
-      text: `with v as (
-               select * from unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::text[],
-                                    $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[])
-                 as v(id, status, attempt_no, next_attempt_at, last_error, provider_message_id, claim_id,
-                      attempt_id, outcome, error_code, error_message)
-             ),
-             changed as (
-               update deliveries d set
-                 status = v.status,
-                 attempts = v.attempt_no,
-                 next_attempt_at = coalesce(v.next_attempt_at, d.next_attempt_at),
-                 last_error = coalesce(v.last_error, d.last_error),
-                 delivered_at = case when v.status = 'delivered' then now() else d.delivered_at end,
-                 provider_message_id = coalesce(v.provider_message_id, d.provider_message_id),
-                 updated_at = now()
-               from v
-               where d.id = v.id and d.status = 'pending' and d.claim_id = v.claim_id
-               returning d.id
-             ),
-             attempts as (
-               insert into delivery_attempts (id, delivery_id, n, at, duration_ms, outcome, error_code, error_message,
-                                              provider_message_id)
-               select v.attempt_id, v.id, v.attempt_no, $12::timestamptz, $13::int, v.outcome, v.error_code,
-                      v.error_message, v.provider_message_id
-               from v join changed on changed.id = v.id
-             ),
-             -- A replayed delivery that got through leaves the dead-letter list.
-             resolved as (
-               update dlq_entries q set state = 'resolved', updated_at = now()
-               from v join changed on changed.id = v.id
-               where q.delivery_id = v.id and v.status = 'delivered' and q.state = 'replaying'
-             )
-             select id from changed`,
-      values: [
-        all.map((o) => o.deliveryId),
-        all.map((o) => (o.kind === 'delivered' ? 'delivered' : 'pending')),
-        all.map((o) => o.attemptNo),
-        all.map((o) => (o.kind === 'retry' ? o.nextAttemptAt : null)),
-        all.map((o) => (o.kind === 'delivered' ? null : JSON.stringify(o.error))),
-        all.map((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
-        all.map((o) => o.claimId),
-        all.map(() => newId()),
-        all.map((o) => (o.kind === 'delivered' ? 'delivered' : 'transient_error')),
-        all.map((o) => (o.kind === 'delivered' ? null : o.error.code)),
-        all.map((o) => (o.kind === 'delivered' ? null : o.error.message)),
-        timing.startedAt,
-        Math.round(timing.durationMs),
-      ],
-    });
-    return new Set(changed.rows.map((row) => row.id));
-  }
-
   return {
     async record(all: RecordedOutcome[], timing: AttemptTiming): Promise<Set<string>> {
       if (all.length === 0) return new Set();
-      if (!all.some((o) => o.kind === 'dead')) return recordWithoutDeadLetters(all, timing);
+      // Most batches have no dead delivery: one statement, atomic by itself.
+      if (!all.some((o) => o.kind === 'dead')) return recordStatement(pool, all, timing);
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const changed = await client.query<{ id: string }>(
-          `update deliveries d set
-             status = v.status,
-             attempts = v.attempt_no,
-             next_attempt_at = coalesce(v.next_attempt_at, d.next_attempt_at),
-             last_error = coalesce(v.last_error, d.last_error),
-             delivered_at = case when v.status = 'delivered' then now() else d.delivered_at end,
-             provider_message_id = coalesce(v.provider_message_id, d.provider_message_id),
-             updated_at = now()
-           from unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::text[], $7::uuid[])
-             as v(id, status, attempt_no, next_attempt_at, last_error, provider_message_id, claim_id)
-           where d.id = v.id and d.status = 'pending' and d.claim_id = v.claim_id
-           returning d.id`,
-          [
-            all.map((o) => o.deliveryId),
-            all.map((o) => (o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'pending' : 'dead')),
-            all.map((o) => o.attemptNo),
-            all.map((o) => (o.kind === 'retry' ? o.nextAttemptAt : null)),
-            all.map((o) => (o.kind === 'delivered' ? null : JSON.stringify(o.error))),
-            all.map((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
-            all.map((o) => o.claimId),
-          ],
+        const recorded = await recordStatement(client, all, timing);
+        const dead = all.filter(
+          (o): o is Extract<RecordedOutcome, { kind: 'dead' }> => o.kind === 'dead' && recorded.has(o.deliveryId),
         );
-        // Everything below is about the outcomes that took effect.
-        const recorded = new Set(changed.rows.map((row) => row.id));
-        const outcomes = all.filter((o) => recorded.has(o.deliveryId));
-        if (outcomes.length === 0) {
-          await client.query('commit');
-          return recorded;
-        }
-        await client.query(
-          `insert into delivery_attempts (id, delivery_id, n, at, duration_ms, outcome, error_code, error_message, provider_message_id)
-           select * from unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])`,
-          [
-            outcomes.map(() => newId()),
-            outcomes.map((o) => o.deliveryId),
-            outcomes.map((o) => o.attemptNo),
-            outcomes.map(() => timing.startedAt),
-            outcomes.map(() => Math.round(timing.durationMs)),
-            outcomes.map((o) =>
-              o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'transient_error' : 'permanent_error',
-            ),
-            outcomes.map((o) => (o.kind === 'delivered' ? null : o.error.code)),
-            outcomes.map((o) => (o.kind === 'delivered' ? null : o.error.message)),
-            outcomes.map((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
-          ],
-        );
-        const dead = outcomes.filter((o) => o.kind === 'dead');
-        if (dead.length > 0) await insertDeadLetters(client, dead);
-        const resolved = outcomes.filter((o) => o.kind === 'delivered').map((o) => o.deliveryId);
-        if (resolved.length > 0) {
-          // A replayed delivery that got through leaves the dead-letter list.
-          await client.query(
-            `update dlq_entries set state = 'resolved', updated_at = now()
-             where delivery_id = any($1::uuid[]) and state = 'replaying'`,
-            [resolved],
-          );
-        }
+        await insertDeadLetters(client, dead);
         await client.query('commit');
         return recorded;
       } catch (error) {
@@ -164,7 +53,70 @@ export function createDeliveryOutcomes(db: Database) {
   };
 }
 
-type Queryable = { query: (text: string, values: unknown[]) => Promise<unknown> };
+type Queryable = Pick<PoolClient, 'query'>;
+
+/**
+ * The outcomes as one statement of data-modifying CTEs (PostgreSQL runs them atomically):
+ * delivery states, the attempt log and the resolving of replayed entries, for the rows whose
+ * claim still holds them. One round trip per batch: five (begin, three statements, commit)
+ * were the drain's largest cost after the send itself.
+ */
+async function recordStatement(client: Queryable, all: RecordedOutcome[], timing: AttemptTiming): Promise<Set<string>> {
+  const changed = await client.query<{ id: string }>({
+    name: 'delivery-outcomes-record',
+    text: `with v as (
+             select * from unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::text[],
+                                  $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[])
+               as v(id, status, attempt_no, next_attempt_at, last_error, provider_message_id, claim_id,
+                    attempt_id, outcome, error_code, error_message)
+           ),
+           changed as (
+             update deliveries d set
+               status = v.status,
+               attempts = v.attempt_no,
+               next_attempt_at = coalesce(v.next_attempt_at, d.next_attempt_at),
+               last_error = coalesce(v.last_error, d.last_error),
+               delivered_at = case when v.status = 'delivered' then now() else d.delivered_at end,
+               provider_message_id = coalesce(v.provider_message_id, d.provider_message_id),
+               updated_at = now()
+             from v
+             where d.id = v.id and d.status = 'pending' and d.claim_id = v.claim_id
+             returning d.id
+           ),
+           attempts as (
+             insert into delivery_attempts (id, delivery_id, n, at, duration_ms, outcome, error_code, error_message,
+                                            provider_message_id)
+             select v.attempt_id, v.id, v.attempt_no, $12::timestamptz, $13::int, v.outcome, v.error_code,
+                    v.error_message, v.provider_message_id
+             from v join changed on changed.id = v.id
+           ),
+           -- A replayed delivery that got through leaves the dead-letter list.
+           resolved as (
+             update dlq_entries q set state = 'resolved', updated_at = now()
+             from v join changed on changed.id = v.id
+             where q.delivery_id = v.id and v.status = 'delivered' and q.state = 'replaying'
+           )
+           select id from changed`,
+    values: [
+      all.map((o) => o.deliveryId),
+      all.map((o) => (o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'pending' : 'dead')),
+      all.map((o) => o.attemptNo),
+      all.map((o) => (o.kind === 'retry' ? o.nextAttemptAt : null)),
+      all.map((o) => (o.kind === 'delivered' ? null : JSON.stringify(o.error))),
+      all.map((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
+      all.map((o) => o.claimId),
+      all.map(() => newId()),
+      all.map((o) =>
+        o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'transient_error' : 'permanent_error',
+      ),
+      all.map((o) => (o.kind === 'delivered' ? null : o.error.code)),
+      all.map((o) => (o.kind === 'delivered' ? null : o.error.message)),
+      timing.startedAt,
+      Math.round(timing.durationMs),
+    ],
+  });
+  return new Set(changed.rows.map((row) => row.id));
+}
 
 /** Dead deliveries become (or reopen) their dead-letter entry; used by the drain and by deletes. */
 export async function insertDeadLetters(
