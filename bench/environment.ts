@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { runMigrations } from '@sluice/db/migrate';
+import { recreateDatabase } from '@sluice/db/migrate';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '@sluice/testing/aws-emulators';
 import { createQueue } from '@sluice/testing/aws-test-resources';
 import { type FakeSts, startFakeSts } from '@sluice/testing/fake-sts';
-import pg from 'pg';
 import { FIFO_CUSTOMER, STANDARD_CUSTOMER } from './events.ts';
 import { type BenchProcess, benchFile, freePort, spawnNode, startPrivateRedis } from './processes.ts';
 import { settings } from './settings.ts';
@@ -42,16 +41,7 @@ async function resetDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   if (!name.startsWith('sluice_bench'))
     throw new Error(`refusing to reset ${name}: the bench only resets sluice_bench*`);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await client.end();
-  }
-  await runMigrations(url);
+  await recreateDatabase(url);
 }
 
 async function call<T>(baseUrl: string, path: string, auth: { authorization: string }, body: unknown): Promise<T> {

@@ -1,4 +1,4 @@
-import { runMigrations } from '@sluice/db/migrate';
+import { runMigrations, withAdminClient } from '@sluice/db/migrate';
 import { testDatabaseUrl } from '@sluice/testing/test-env';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,23 +10,14 @@ const scratchUrl = (() => {
   return url.toString();
 })();
 
-async function adminQuery(sql: string) {
-  const url = new URL(testDatabaseUrl);
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const dropScratch = () =>
+  withAdminClient(scratchUrl, (client, name) => client.query(`drop database if exists "${name}" with (force)`));
 
-afterAll(() => adminQuery(`drop database if exists "${scratchName}" with (force)`));
+afterAll(dropScratch);
 
 describe('migrations', () => {
   it('create the database, and are safe from several processes at once and when run again', async () => {
-    await adminQuery(`drop database if exists "${scratchName}" with (force)`);
+    await dropScratch();
     await Promise.all([runMigrations(scratchUrl), runMigrations(scratchUrl), runMigrations(scratchUrl)]);
     await runMigrations(scratchUrl);
     const client = new pg.Client({ connectionString: scratchUrl });

@@ -1,5 +1,5 @@
 import { AssumeRoleError } from '@sluice/aws/credentials';
-import type { DeliveryFailure, FailureKind } from './types.ts';
+import type { DeliveryFailure, FailureKind, ProbeResult } from './types.ts';
 
 /**
  * Whether an AWS failure is worth retrying. Retrying what cannot succeed fills the retry queue
@@ -178,3 +178,11 @@ export function classifyEntryFailure(
   const category = categorize(facts);
   return { kind: kindOf(category), code: facts.code, message: describe(category, facts) };
 }
+
+/** A probe's answer when the destination's attributes could not be read: the check names why. */
+export const attributesUnreadable = (failure: DeliveryFailure): ProbeResult => ({
+  ok: false,
+  maxMessageBytes: null,
+  checks: [{ name: 'attributes', ok: false, detail: failure.message }],
+  failureCode: failure.code,
+});

@@ -1,6 +1,6 @@
 import { DescribeStreamSummaryCommand, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { type EntryResult, type PlannedEntry, sendInBatches } from '../batching.ts';
-import { classifyEntryFailure, classifyWith } from '../error-classification.ts';
+import { attributesUnreadable, classifyEntryFailure, classifyWith } from '../error-classification.ts';
 import { describeAwsFailure } from '../failure-messages.ts';
 import { eventBody, partitionKey } from '../message-encoding.ts';
 import type {
@@ -102,13 +102,7 @@ async function probe(ctx: SendContext, config: KinesisConfig): Promise<ProbeResu
     };
   } catch (error) {
     const subject = { config, principal: ctx.credentials.principal };
-    const failure = classifyWith(error, describe(subject, 'kinesis:DescribeStreamSummary'));
-    return {
-      ok: false,
-      maxMessageBytes: null,
-      checks: [{ name: 'attributes', ok: false, detail: failure.message }],
-      failureCode: failure.code,
-    };
+    return attributesUnreadable(classifyWith(error, describe(subject, 'kinesis:DescribeStreamSummary')));
   }
 }
 

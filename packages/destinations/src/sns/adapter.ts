@@ -5,7 +5,7 @@ import {
   type PublishBatchRequestEntry,
 } from '@aws-sdk/client-sns';
 import { batchEntryId, type EntryResult, type PlannedEntry, resultsByEntryId, sendInBatches } from '../batching.ts';
-import { classifyWith } from '../error-classification.ts';
+import { attributesUnreadable, classifyWith } from '../error-classification.ts';
 import { describeAwsFailure } from '../failure-messages.ts';
 import { deduplicationId, eventAttributes, eventBody, messageBytes, messageGroupId } from '../message-encoding.ts';
 import type {
@@ -109,13 +109,7 @@ async function probe(ctx: SendContext, config: SnsConfig): Promise<ProbeResult> 
     return { ok: true, maxMessageBytes: SNS_MAX_BYTES, checks: [{ name: 'attributes', ok: true, detail }] };
   } catch (error) {
     const subject = { config, principal: ctx.credentials.principal };
-    const failure = classifyWith(error, describe(subject, 'sns:GetTopicAttributes'));
-    return {
-      ok: false,
-      maxMessageBytes: null,
-      checks: [{ name: 'attributes', ok: false, detail: failure.message }],
-      failureCode: failure.code,
-    };
+    return attributesUnreadable(classifyWith(error, describe(subject, 'sns:GetTopicAttributes')));
   }
 }
 

@@ -5,7 +5,7 @@ import {
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import { batchEntryId, type EntryResult, type PlannedEntry, resultsByEntryId, sendInBatches } from '../batching.ts';
-import { classifyWith } from '../error-classification.ts';
+import { attributesUnreadable, classifyWith } from '../error-classification.ts';
 import { describeAwsFailure } from '../failure-messages.ts';
 import { deduplicationId, eventAttributes, eventBody, messageBytes, messageGroupId } from '../message-encoding.ts';
 import type {
@@ -113,13 +113,7 @@ async function probe(ctx: SendContext, config: SqsConfig): Promise<ProbeResult> 
     return { ok: true, maxMessageBytes, checks: [{ name: 'attributes', ok: true, detail }] };
   } catch (error) {
     const subject = { config, principal: ctx.credentials.principal };
-    const failure = classifyWith(error, describe(subject, 'sqs:GetQueueAttributes'));
-    return {
-      ok: false,
-      maxMessageBytes: null,
-      checks: [{ name: 'attributes', ok: false, detail: failure.message }],
-      failureCode: failure.code,
-    };
+    return attributesUnreadable(classifyWith(error, describe(subject, 'sqs:GetQueueAttributes')));
   }
 }
 
