@@ -89,6 +89,19 @@ describe('bulk replay', () => {
     expect(audit.rows).toContainEqual({ actor_kind: 'api_key', filter: { destinationId: destination.id } });
   });
 
+  it('finishes at once a replay that matches nothing', async () => {
+    const destination = await fx.sqsDestination('nothing-dead');
+    const started = (await api('POST', '/v1/dlq/replay', { destinationId: destination.id })).json();
+    expect(started.total).toBe(0);
+    expect((await api('GET', `/v1/dlq/replays/${started.replayId}`)).json()).toEqual({
+      replayId: started.replayId,
+      status: 'done',
+      total: 0,
+      replayed: 0,
+      failed: 0,
+    });
+  });
+
   it('replays only the entries that matched when it started', async () => {
     const destination = await fx.sqsDestination('snapshot');
     await killAll(destination, 3);
