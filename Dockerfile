@@ -1,5 +1,5 @@
 # One image for the API and the worker; docker-compose.yml picks the entry point.
-FROM node:22-slim
+FROM node:24-slim
 WORKDIR /app
 COPY . .
 RUN npm install --no-audit --no-fund
