@@ -9,6 +9,7 @@ import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
 import { reassignOrderingKeys } from '@sluice/db/repositories/ordering-keys';
 import { createTenantsRepository } from '@sluice/db/repositories/tenants-repository';
+import { createDestinationResolver } from '@sluice/destinations/resolver';
 import { createJobProducer } from '@sluice/jobs/producer';
 import { redisIsUp } from '@sluice/jobs/redis';
 import type { Logger } from '@sluice/logger/logger';
@@ -74,7 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const destinationService = createDestinationService({
     destinations,
     aws: deps.aws,
-    awsEndpoints: deps.config.awsEndpoints,
+    resolver: createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws }),
     jobs,
     regroup: (destinationId, orderingKey) => reassignOrderingKeys(deps.database.db, destinationId, orderingKey),
   });

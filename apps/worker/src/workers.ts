@@ -1,4 +1,5 @@
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
+import type { AwsEndpoints } from '@sluice/config/env';
 import type { DatabaseHandle } from '@sluice/db/client';
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import { createDeliveryClaims } from '@sluice/db/repositories/delivery-claims';
@@ -7,9 +8,9 @@ import { createDestinationsRepository } from '@sluice/db/repositories/destinatio
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
-import { createDestinationRuntimes } from '@sluice/delivery/destination-runtime';
 import { createDrainService, type DrainOptions } from '@sluice/delivery/drain-service';
 import { createFanOutService } from '@sluice/delivery/fan-out-service';
+import { createDestinationResolver } from '@sluice/destinations/resolver';
 import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
 import type { Redis } from 'ioredis';
@@ -27,7 +28,7 @@ export interface WorkerDeps {
   /** For enqueueing: fails fast. */
   producerRedis: Redis;
   aws: AwsRuntime;
-  awsEndpoints: { sqs?: string | undefined; sns?: string | undefined; kinesis?: string | undefined };
+  awsEndpoints: AwsEndpoints;
   logger: Logger;
   sweeper?: Partial<SweeperOptions>;
   drain?: Partial<DrainOptions>;
@@ -45,16 +46,13 @@ export function startWorkers(deps: WorkerDeps) {
   const metrics = createWorkerMetrics();
   let stopping = false;
 
-  const fanOut = createFanOutService({
-    deliveries,
-    awsEndpoints: deps.awsEndpoints,
-    logger: deps.logger,
-  });
+  const resolver = createDestinationResolver({ endpoints: deps.awsEndpoints, ...deps.aws });
+  const fanOut = createFanOutService({ deliveries, resolver, logger: deps.logger });
   const drain = createDrainService({
     destinations,
     claims: createDeliveryClaims(db),
     outcomes: createDeliveryOutcomes(db),
-    runtimes: createDestinationRuntimes({ ...deps.aws, awsEndpoints: deps.awsEndpoints }),
+    resolver,
     metrics: metrics.drain,
     logger: deps.logger,
     options: deps.drain,

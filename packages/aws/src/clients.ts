@@ -1,6 +1,7 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { AwsEndpoints } from '@sluice/config/env';
 import type { DestinationCredentials } from './credentials.ts';
 import { createHttpHandler, type HttpTimeouts } from './http-handler.ts';
 
@@ -9,12 +10,6 @@ import { createHttpHandler, type HttpTimeouts } from './http-handler.ts';
  * client per send would open a connection (and resolve credentials) per send. The cache is
  * bounded; an evicted client is destroyed, which closes its sockets.
  */
-
-export interface AwsEndpoints {
-  sqs?: string;
-  sns?: string;
-  kinesis?: string;
-}
 
 export interface ClientTarget {
   region: string;

@@ -76,13 +76,20 @@ export const envSchema = z
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Endpoint override per AWS service, from the SDK's standard variables (AWS_ENDPOINT_URL[_SERVICE]). */
+export interface AwsEndpoints {
+  sqs?: string | undefined;
+  sns?: string | undefined;
+  kinesis?: string | undefined;
+  sts?: string | undefined;
+}
+
 export interface Config extends Env {
   /** The key used to encrypt stored AWS secrets; the dev key outside production. */
   encryptionKey: Buffer;
   previousEncryptionKeys: Buffer[];
   usingDevEncryptionKey: boolean;
-  /** Endpoint override per AWS service, from the SDK's standard variables. */
-  awsEndpoints: { sqs?: string; sns?: string; kinesis?: string; sts?: string };
+  awsEndpoints: AwsEndpoints;
 }
 
 export class ConfigError extends Error {

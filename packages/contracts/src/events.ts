@@ -18,6 +18,8 @@ const jsonObject = z
   .record(z.string(), z.unknown())
   .refine((value) => depthOf(value) <= MAX_PAYLOAD_DEPTH, `must nest at most ${MAX_PAYLOAD_DEPTH} levels deep`);
 
+const metadataSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
 export const eventInputSchema = z
   .strictObject({
     eventType: z
@@ -33,10 +35,7 @@ export const eventInputSchema = z
     idempotencyKey: z.string().min(1).max(256).regex(printable, 'must contain only printable characters'),
     correlationId: z.string().min(1).max(256).nullish(),
     payload: jsonObject.meta({ description: 'The event body: any JSON object' }),
-    metadata: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-      .optional()
-      .meta({ description: 'Flat object of string, number or boolean values' }),
+    metadata: metadataSchema.optional().meta({ description: 'Flat object of string, number or boolean values' }),
   })
   .superRefine((event, ctx) => {
     for (const problem of findUnstorableText(event)) ctx.addIssue({ code: 'custom', ...problem });
@@ -79,6 +78,7 @@ export const eventDeliverySummarySchema = z.object({
   status: z.enum(['pending', 'delivered', 'dead', 'discarded']),
 });
 
+/** The canonical event as clients read it; its key order is the order of the message body too. */
 export const eventSchema = z
   .object({
     id: idSchema,
@@ -89,10 +89,34 @@ export const eventSchema = z
     idempotencyKey: z.string(),
     correlationId: z.string().nullable(),
     payload: z.record(z.string(), z.unknown()),
-    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullable(),
+    metadata: metadataSchema.nullable(),
     receivedAt: timestampSchema,
   })
   .meta({ id: 'Event' });
+
+export type EventView = z.infer<typeof eventSchema>;
+
+/**
+ * The event exactly as it arrives at a destination (API.md, "What arrives at a destination"):
+ * the same fields, with an absent correlationId or metadata left out rather than null.
+ */
+export const deliverableEventSchema = eventSchema.extend({
+  correlationId: z.string().optional(),
+  metadata: metadataSchema.optional(),
+});
+
+export type DeliverableEvent = z.infer<typeof deliverableEventSchema>;
+
+export const EVENT_FIELDS = Object.keys(eventSchema.shape) as readonly (keyof EventView)[];
+
+/** The view without nulls: what a destination receives. */
+export function toDeliverableEvent({ correlationId, metadata, ...event }: EventView): DeliverableEvent {
+  return {
+    ...event,
+    ...(correlationId !== null ? { correlationId } : {}),
+    ...(metadata !== null ? { metadata } : {}),
+  };
+}
 
 export const eventWithDeliveriesSchema = eventSchema.extend({ deliveries: z.array(eventDeliverySummarySchema) });
 

@@ -1,19 +1,7 @@
+import type { EventView } from '@sluice/contracts/events';
 import type { EventRow } from './schema.ts';
 
-/** The canonical event as clients read it and destinations receive it. */
-export interface EventView {
-  id: string;
-  eventType: string;
-  occurredAt: string;
-  source: string;
-  customerExternalId: string;
-  idempotencyKey: string;
-  correlationId: string | null;
-  payload: Record<string, unknown>;
-  metadata: Record<string, string | number | boolean> | null;
-  receivedAt: string;
-}
-
+/** The stored event as clients read it (destinations receive toDeliverableEvent of it). */
 export function toEventView(row: EventRow): EventView {
   return {
     id: row.id,

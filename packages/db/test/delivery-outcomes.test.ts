@@ -61,31 +61,26 @@ describe('claims and outcomes', () => {
     expect(second!.claimId).not.toBe(first!.claimId);
 
     const at = new Date().toISOString();
-    const late = await outcomes.record(
-      [
-        {
-          kind: 'dead',
-          deliveryId: id,
-          claimId: first!.claimId,
-          attemptNo: 1,
-          error: { code: 'X', message: 'x', at },
-          reason: 'permanent_error',
-        },
-      ],
-      { startedAt: new Date(), durationMs: 1 },
-    );
+    const late = await outcomes.record([
+      {
+        kind: 'dead',
+        deliveryId: id,
+        claimId: first!.claimId,
+        attemptNo: 1,
+        error: { code: 'X', message: 'x', at },
+        reason: 'permanent_error',
+        at: new Date(),
+        durationMs: 1,
+      },
+    ]);
     expect(late.size).toBe(0);
     expect(await row(id)).toEqual({ status: 'pending', attempts: 0 });
     const entries = await stack.database.pool.query('select * from dlq_entries where delivery_id = $1', [id]);
     expect(entries.rows).toEqual([]);
 
-    const current = await outcomes.record(
-      [{ kind: 'delivered', deliveryId: id, claimId: second!.claimId, attemptNo: 1 }],
-      {
-        startedAt: new Date(),
-        durationMs: 1,
-      },
-    );
+    const current = await outcomes.record([
+      { kind: 'delivered', deliveryId: id, claimId: second!.claimId, attemptNo: 1, at: new Date(), durationMs: 1 },
+    ]);
     expect([...current]).toEqual([id]);
     expect(await row(id)).toEqual({ status: 'delivered', attempts: 1 });
   });

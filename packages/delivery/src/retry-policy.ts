@@ -19,8 +19,13 @@ export function backoffMs(attemptNo: number, random: () => number = Math.random)
 }
 
 /** The time of the next try after failed attempt `attemptNo`, or null when retries are exhausted. */
-export function nextAttemptAt(attemptNo: number, limits: RetryLimits, now = new Date()): Date | null {
+export function nextAttemptAt(
+  attemptNo: number,
+  limits: RetryLimits,
+  now = new Date(),
+  random: () => number = Math.random,
+): Date | null {
   if (limits.maxAttempts !== null && attemptNo >= limits.maxAttempts) return null;
-  const next = new Date(now.getTime() + backoffMs(attemptNo));
+  const next = new Date(now.getTime() + backoffMs(attemptNo, random));
   return next > limits.expiresAt ? null : next;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsClientCache } from '@sluice/aws/clients';
 import type { CredentialBroker, DestinationCredentials } from '@sluice/aws/credentials';
+import type { ConfiguredDestination } from './bound-destination.ts';
 import { classifyWith } from './error-classification.ts';
 import { describeAwsFailure } from './failure-messages.ts';
-import type { ConfiguredDestination } from './registry.ts';
 import type { DeliverableEvent, DestinationCheck, OutgoingMessage } from './types.ts';
 
 /**
@@ -118,7 +118,9 @@ export async function testDestination(input: DestinationTestInput): Promise<Dest
     deliveryId: `test_${randomUUID()}`,
     event: testEvent({ destinationId: input.destinationId, customerExternalId: input.customerExternalId, now: now() }),
   };
-  const [outcome] = await input.destination.sendBatch(sendCtx, [message], probe.maxMessageBytes ?? undefined);
+  const plan = input.destination.plan([message], probe.maxMessageBytes);
+  const [call] = plan.calls;
+  const [outcome] = call ? (await call.send(sendCtx)).outcomes : plan.rejected;
   if (outcome?.ok) {
     checks.push({ name: 'send', ok: true, detail: `Sent a ${TEST_EVENT_TYPE} message.` });
     return finish({ providerMessageId: outcome.providerMessageId, maxMessageBytes: probe.maxMessageBytes });

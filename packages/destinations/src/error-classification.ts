@@ -19,6 +19,10 @@ export interface ErrorFacts {
 
 export type ErrorCategory =
   | 'throttled'
+  /** The call as a whole was too large (bytes or entries): split it, the entries are fine. */
+  | 'batch_too_large'
+  /** One message is over what the destination accepts (Sluice's own check, or the provider's). */
+  | 'too_large'
   | 'expired_credentials'
   | 'access_denied'
   | 'invalid_credentials'
@@ -32,6 +36,7 @@ export type ErrorCategory =
 
 const TRANSIENT: ReadonlySet<ErrorCategory> = new Set([
   'throttled',
+  'batch_too_large',
   'expired_credentials',
   'server_error',
   'network',
@@ -56,11 +61,8 @@ const NETWORK_CODES = new Set([
   'RequestTimeoutException',
   'AbortError',
 ]);
+// RequestExpired (a request signed with a skewed clock) is retried the same way: fresh credentials cost little.
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired']);
-const EXPIRED_SESSION = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired']);
-
-/** AWS refused the session credentials as expired (not a request signed with a skewed clock). */
-export const isExpiredSession = (code: string) => EXPIRED_SESSION.has(code);
 const NOT_FOUND = new Set([
   'NonExistentQueue',
   'QueueDoesNotExist',
@@ -94,17 +96,43 @@ export function normaliseCode(code: string): string {
   return code.replace(CODE_PREFIXES, '');
 }
 
+// Kinesis says LimitExceededException when too many requests arrive at once; S3-style SlowDown.
+const THROTTLED = new Set([
+  'ProvisionedThroughputExceededException',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'LimitExceeded',
+  'SlowDown',
+  'RequestLimitExceeded',
+]);
+// Errors about the whole call's size or entry count: the same entries fit in smaller calls.
+// SNS's SDK names them with an Exception suffix.
+const BATCH_TOO_LARGE = new Set([
+  'BatchRequestTooLong',
+  'BatchRequestTooLongException',
+  'TooManyEntriesInBatchRequest',
+  'TooManyEntriesInBatchRequestException',
+  'RequestEntityTooLarge',
+]);
+
 export function categorize(facts: Pick<ErrorFacts, 'code' | 'status' | 'senderFault' | 'message'>): ErrorCategory {
   const code = facts.code;
+  if (/throttl/i.test(code) || THROTTLED.has(code)) return 'throttled';
   if (
-    /throttl/i.test(code) ||
-    code === 'ProvisionedThroughputExceededException' ||
-    code === 'TooManyRequestsException'
+    BATCH_TOO_LARGE.has(code) ||
+    facts.status === 413 ||
+    // Kinesis: "Records size exceeds 5 MB limit" for the PutRecords request as a whole.
+    (code === 'InvalidArgumentException' && /records size exceeds/i.test(facts.message))
   ) {
-    return 'throttled';
+    return 'batch_too_large';
   }
-  // Kinesis says LimitExceededException when too many requests arrive at once.
-  if (code === 'LimitExceededException' || code === 'LimitExceeded') return 'throttled';
+  // One message the provider refused as too large (a queue's own MaximumMessageSize, say).
+  if (
+    code === 'MessageTooLong' ||
+    (/^InvalidParameter/.test(code) && /too long|must be shorter/i.test(facts.message))
+  ) {
+    return 'too_large';
+  }
   if (EXPIRED.has(code)) return 'expired_credentials';
   if (/^KMS|^Kms/.test(code)) return 'kms';
   if (/^AccessDenied/.test(code) || code === 'AuthorizationError' || code === 'Forbidden') return 'access_denied';
@@ -160,12 +188,12 @@ export function classifyWith(error: unknown, describe: DescribeFailure): Deliver
   const category = categorize(facts);
   // STS's own message already names the role, the principal and the ExternalId.
   const message = facts.fromSts ? facts.message : describe(category, facts);
-  return { kind: kindOf(category), code: facts.code, message };
+  return failureOf(category, facts.code, message);
 }
 
 /** Classifies one failed entry of a 200 batch answer (SQS/SNS Failed[], Kinesis ErrorCode). */
 export function classifyEntryFailure(
-  entry: { code: string; message: string; senderFault?: boolean },
+  entry: { code: string; message: string; senderFault?: boolean | undefined },
   describe: DescribeFailure,
 ): DeliveryFailure {
   const facts: ErrorFacts = {
@@ -176,8 +204,15 @@ export function classifyEntryFailure(
     fromSts: false,
   };
   const category = categorize(facts);
-  return { kind: kindOf(category), code: facts.code, message: describe(category, facts) };
+  return failureOf(category, facts.code, describe(category, facts));
 }
+
+export const failureOf = (category: ErrorCategory, code: string, message: string): DeliveryFailure => ({
+  category,
+  kind: kindOf(category),
+  code,
+  message,
+});
 
 /** A probe's answer when the destination's attributes could not be read: the check names why. */
 export const attributesUnreadable = (failure: DeliveryFailure): ProbeResult => ({

@@ -46,6 +46,10 @@ export function describeAwsFailure(target: FailureTarget): DescribeFailure {
         );
       case 'throttled':
         return `${service} throttled the request (${code}); it will be retried.${detail}`;
+      case 'batch_too_large':
+        return `${service} refused the call as too large (${code}); it is split and sent again.${detail}`;
+      case 'too_large':
+        return `${service} refused the message as too large for ${what} (${code}).${detail}`;
       case 'expired_credentials':
         return `${service} ${code}: the session credentials expired; they are renewed before the retry.${detail}`;
       case 'invalid_request':

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EVENT_FIELDS } from '@sluice/contracts/events';
 import { readEventField } from './event-fields.ts';
 import type { DeliverableEvent } from './types.ts';
 
@@ -45,20 +46,10 @@ export function partitionKey(event: DeliverableEvent, fieldPath: string): string
 const NON_CHARACTERS = /[\ufffe\uffff]/g;
 const escapeNonCharacter = (char: string) => `\\u${char.charCodeAt(0).toString(16)}`;
 
-/** The body: the event JSON with the canonical fields in a fixed order. */
+/** The body: the event JSON with the canonical fields in the contract's order, absent ones left out. */
 export function eventBody(event: DeliverableEvent): string {
-  const ordered = {
-    id: event.id,
-    eventType: event.eventType,
-    occurredAt: event.occurredAt,
-    source: event.source,
-    customerExternalId: event.customerExternalId,
-    idempotencyKey: event.idempotencyKey,
-    ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
-    payload: event.payload,
-    ...(event.metadata === undefined ? {} : { metadata: event.metadata }),
-    receivedAt: event.receivedAt,
-  };
+  const ordered: Record<string, unknown> = {};
+  for (const field of EVENT_FIELDS) if (event[field] !== undefined) ordered[field] = event[field];
   // Inside JSON these characters only occur in strings, where an escape keeps the value intact.
   return JSON.stringify(ordered).replace(NON_CHARACTERS, escapeNonCharacter);
 }
@@ -85,4 +76,27 @@ export function messageBytes(body: string, attributes: Array<[string, string]>):
     bytes += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8');
   }
   return bytes;
+}
+
+/** A message with String attributes and optional FIFO ids: what SQS and SNS batch entries share. */
+export interface AttributeMessage {
+  body: string;
+  attributes: Record<string, { DataType: 'String'; StringValue: string }>;
+  groupId?: string;
+  deduplicationId?: string;
+  bytes: number;
+}
+
+/** The body, the attributes and, with a group (FIFO), the group and deduplication ids. */
+export function attributeMessage(event: DeliverableEvent, groupId: string | null): AttributeMessage {
+  const body = eventBody(event);
+  const pairs = eventAttributes(event);
+  const attributes: AttributeMessage['attributes'] = {};
+  for (const [name, value] of pairs) attributes[name] = { DataType: 'String', StringValue: value };
+  const message: AttributeMessage = { body, attributes, bytes: messageBytes(body, pairs) };
+  if (groupId !== null) {
+    message.groupId = groupId;
+    message.deduplicationId = deduplicationId(event);
+  }
+  return message;
 }

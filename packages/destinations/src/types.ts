@@ -1,25 +1,16 @@
 import type { AwsClientCache } from '@sluice/aws/clients';
 import type { DestinationCredentials } from '@sluice/aws/credentials';
+import type { DeliverableEvent } from '@sluice/contracts/events';
 import type { z } from 'zod';
+import type { ErrorCategory } from './error-classification.ts';
+import type { FailureTarget } from './failure-messages.ts';
+
+export type { DeliverableEvent } from '@sluice/contracts/events';
 
 export type DestinationType = 'sqs' | 'sns' | 'kinesis';
 
-/** The event exactly as it arrives at a destination (API.md, "What arrives at a destination"). */
-export interface DeliverableEvent {
-  id: string;
-  eventType: string;
-  /** ISO 8601. */
-  occurredAt: string;
-  source: string;
-  customerExternalId: string;
-  idempotencyKey: string;
-  /** Absent (not null) when the event has none. */
-  correlationId?: string;
-  payload: Record<string, unknown>;
-  metadata?: Record<string, string | number | boolean>;
-  /** ISO 8601. */
-  receivedAt: string;
-}
+/** The AWS services whose endpoint overrides (AWS_ENDPOINT_URL_<SERVICE>) destinations use. */
+export type DestinationService = 'sqs' | 'sns' | 'kinesis';
 
 export interface OutgoingMessage {
   deliveryId: string;
@@ -29,6 +20,8 @@ export interface OutgoingMessage {
 export type FailureKind = 'transient' | 'permanent';
 
 export interface DeliveryFailure {
+  /** What went wrong, decided once by the classification; everything else reads this. */
+  category: ErrorCategory;
   kind: FailureKind;
   /** The provider's error code (e.g. `AccessDenied`, `RequestThrottled`) or one of Sluice's (`payload_too_large`). */
   code: string;
@@ -37,7 +30,7 @@ export interface DeliveryFailure {
 }
 
 export type DeliveryOutcome =
-  | { deliveryId: string; ok: true; providerMessageId?: string }
+  | { deliveryId: string; ok: true; providerMessageId?: string | undefined }
   | { deliveryId: string; ok: false; failure: DeliveryFailure };
 
 export interface BatchLimits {
@@ -55,9 +48,14 @@ export interface EncodedEntry<TEntry> {
   bytes: number;
 }
 
+/** One entry of a provider's answer to a batch call, before classification. */
+export type EntryAnswer =
+  | { ok: true; providerMessageId?: string | undefined }
+  | { ok: false; code: string; message: string; senderFault?: boolean | undefined };
+
 export interface ConfigContext {
   /** The endpoint override of this destination's service (AWS_ENDPOINT_URL_<SERVICE>); unlocks emulator URLs and ARNs. */
-  endpointOverride?: string;
+  endpointOverride?: string | undefined;
 }
 
 export interface DestinationCheck {
@@ -81,47 +79,43 @@ export interface SendContext {
   credentials: DestinationCredentials;
 }
 
-export interface SendBatchInput<TConfig> {
-  config: TConfig;
-  messages: OutgoingMessage[];
-  /** The destination's own limit when known (from `probe`); the provider's limit otherwise. */
-  maxMessageBytes?: number;
-}
-
-/** Who and what an error was about, so its message can say what to fix. */
-export interface ErrorSubject<TConfig> {
-  config: TConfig;
-  principal?: string;
-}
-
 export interface IamPermissions {
   actions: string[];
   resource: string;
 }
 
+/** Facts about a configured destination that do not depend on a message. */
+export interface DestinationFacts {
+  isFifo: boolean;
+  region: string;
+  /** The ARN (or URL, for SQS) of the destination, for messages and IAM policies. */
+  resourceName: string;
+  /** The actions the customer's role or key needs on the resource. */
+  iamPermissions: IamPermissions;
+  /** How failures of a send are worded: the service, the action, the noun and the resource. */
+  failureTarget: Omit<FailureTarget, 'principal'>;
+  /** The IAM action `probe` needs, for wording its failures. */
+  probeAction: string;
+}
+
 /**
- * One destination type. Each adapter owns its config rules, message mapping, limits, error
- * classification and sending; callers never switch over types (see registry.ts).
+ * One destination type: its config rules, how a message becomes a provider entry, one
+ * provider call, and reading the destination's attributes. Batching, classification and
+ * credential handling are the binder's (bound-destination.ts), the same for every type;
+ * callers never switch over types (registry.ts).
  */
 export interface DestinationAdapter<TType extends DestinationType, TConfig, TEntry> {
   readonly type: TType;
-  /** The AWS service whose endpoint override applies (`config.awsEndpoints[service]`). */
-  readonly service: 'sqs' | 'sns' | 'kinesis';
+  readonly service: DestinationService;
   readonly limits: BatchLimits;
   /** Validates and normalises a config (region filled in, defaults applied); accepts its own output. */
   configSchema(ctx: ConfigContext): z.ZodType<TConfig, unknown>;
-  isFifo(config: TConfig): boolean;
-  region(config: TConfig): string;
-  /** The ARN (or URL, for SQS) of the destination, for messages and IAM policies. */
-  resourceName(config: TConfig): string;
-  /** The actions the customer's role or key needs on the resource. */
-  iamPermissions(config: TConfig): IamPermissions;
+  describe(config: TConfig): DestinationFacts;
   /** The FIFO MessageGroupId; null when the destination has no ordering groups. */
   orderingKey(config: TConfig, event: DeliverableEvent): string | null;
   encode(config: TConfig, message: OutgoingMessage): EncodedEntry<TEntry>;
-  /** Sends in as few calls as the limits allow; one outcome per message, in order. Never throws. */
-  sendBatch(ctx: SendContext, input: SendBatchInput<TConfig>): Promise<DeliveryOutcome[]>;
-  /** Reads the destination's attributes (FIFO-ness, size limit, status) for the test endpoint. */
+  /** One provider call; one answer per entry, in order. Throws when the call fails as a whole. */
+  sendCall(ctx: SendContext, config: TConfig, entries: TEntry[]): Promise<EntryAnswer[]>;
+  /** Reads the destination's attributes (FIFO-ness, size limit, status). Throws what the provider threw. */
   probe(ctx: SendContext, config: TConfig): Promise<ProbeResult>;
-  classifyError(error: unknown, subject?: ErrorSubject<TConfig>): DeliveryFailure;
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { configureDestination, destinationAdapters } from '../src/registry.ts';
+import { configureDestination, destinationDefinitions } from '../src/registry.ts';
 import type { ConfigContext, DestinationType } from '../src/types.ts';
 
 const AWS: ConfigContext = {};
 const EMULATOR: ConfigContext = { endpointOverride: 'http://127.0.0.1:4566' };
 
 function parse(type: DestinationType, config: unknown, ctx: ConfigContext = AWS) {
-  return destinationAdapters[type].configSchema(ctx).safeParse(config);
+  return destinationDefinitions[type].configSchema(ctx).safeParse(config);
 }
 
 /** The messages of a failed parse, each prefixed with its field. */

@@ -31,6 +31,8 @@ export interface ConformanceTarget {
   batchAction: 'SendMessageBatch' | 'PublishBatch' | 'PutRecords';
   /** Code a missing resource answers with. */
   missingCodes: string[];
+  /** How the provider refuses a call that is too large as a whole (not any one entry). */
+  batchTooLarge: { code: string; message?: string };
   create(
     clients: EmulatorClients,
     name: string,
@@ -61,6 +63,7 @@ function sqsTarget(fifo: boolean): ConformanceTarget {
     fifo,
     batchAction: 'SendMessageBatch',
     missingCodes: ['QueueDoesNotExist', 'NonExistentQueue'],
+    batchTooLarge: { code: 'BatchRequestTooLong' },
     async create(clients, name) {
       const queueUrl = await createQueue(clients.sqs, `${name}${suffix}`);
       return {
@@ -81,6 +84,7 @@ function snsTarget(fifo: boolean): ConformanceTarget {
     batchAction: 'PublishBatch',
     // SNS says NotFound; the SDK names its exception NotFoundException.
     missingCodes: ['NotFound', 'NotFoundException'],
+    batchTooLarge: { code: 'BatchRequestTooLong' },
     async create(clients, name) {
       const { topicArn, queueUrl } = await createTopicWithQueue(clients, `${name}${suffix}`);
       return {
@@ -98,6 +102,7 @@ const kinesisTarget: ConformanceTarget = {
   fifo: false,
   batchAction: 'PutRecords',
   missingCodes: ['ResourceNotFoundException'],
+  batchTooLarge: { code: 'InvalidArgumentException', message: 'Records size exceeds 5 MB limit' },
   async create(clients, name) {
     // One shard, so the records read back in the order they were put.
     const streamArn = await createStream(clients.kinesis, name, 1);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableHash } from '../src/message-encoding.ts';
-import { destinationAdapters } from '../src/registry.ts';
+import { destinationDefinitions } from '../src/registry.ts';
 import { conformanceTargets } from './conformance-targets.ts';
-import { type Harness, makeEvent, messagesOf, startHarness, uniqueName } from './harness.ts';
+import { type Harness, makeEvent, messagesOf, sendAll, startHarness, uniqueName } from './harness.ts';
 
 /**
  * One suite, every destination type: what arrives, per-entry outcomes, limits, and the
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe.each(conformanceTargets.map((target) => [target.name, target] as const))('%s', (_name, target) => {
-  const adapter = destinationAdapters[target.type];
+  const adapter = destinationDefinitions[target.type];
 
   async function freshDestination() {
     const created = await target.create(harness.direct, uniqueName(target.type));
@@ -34,7 +34,8 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
       makeEvent({ customerExternalId: 'acct_other', idempotencyKey: 'x'.repeat(129) }),
       makeEvent({ idempotencyKey: 'has space (not allowed in a dedup id)' }),
     ];
-    const outcomes = await destination.sendBatch(
+    const outcomes = await sendAll(
+      destination,
       { clients: harness.clients, credentials: harness.credentials },
       messagesOf(events),
     );
@@ -74,7 +75,8 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
   it('reports one outcome per message, in order, with the provider message id', async () => {
     const { destination } = await freshDestination();
     const messages = messagesOf([makeEvent(), makeEvent(), makeEvent()]);
-    const outcomes = await destination.sendBatch(
+    const outcomes = await sendAll(
+      destination,
       { clients: harness.clients, credentials: harness.credentials },
       messages,
     );
@@ -87,7 +89,7 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
   it.runIf(target.fifo || target.type === 'kinesis')('orders messages of one group as sent', async () => {
     const { destination, read } = await freshDestination();
     const events = Array.from({ length: 5 }, () => makeEvent());
-    await destination.sendBatch({ clients: harness.clients, credentials: harness.credentials }, messagesOf(events));
+    await sendAll(destination, { clients: harness.clients, credentials: harness.credentials }, messagesOf(events));
     const arrived = await read();
     expect(arrived.map((message) => JSON.parse(message.body).id)).toEqual(events.map((event) => event.id));
   });
@@ -101,7 +103,8 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
       action: target.batchAction,
       fault: { kind: 'failEntries', select: (keys) => keys.filter((key) => key === failedKey), code },
     });
-    const outcomes = await destination.sendBatch(
+    const outcomes = await sendAll(
+      destination,
       { clients: harness.clients, credentials: harness.credentials },
       messagesOf(events),
     );
@@ -119,7 +122,8 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
 
     const overEntries = messagesOf(Array.from({ length: maxEntries + 1 }, () => makeEvent()));
     const before = proxy.requests.filter((request) => request.action === target.batchAction).length;
-    const entryOutcomes = await destination.sendBatch(
+    const entryOutcomes = await sendAll(
+      destination,
       { clients: harness.clients, credentials: harness.credentials },
       overEntries,
     );
@@ -131,7 +135,8 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
     const large = messagesOf(
       Array.from({ length: count }, () => makeEvent({ payload: { blob: 'b'.repeat(size - 600) } })),
     );
-    const largeOutcomes = await destination.sendBatch(
+    const largeOutcomes = await sendAll(
+      destination,
       { clients: harness.clients, credentials: harness.credentials },
       large,
     );
@@ -142,13 +147,28 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
     expect(await read()).toHaveLength(overEntries.length + large.length);
   });
 
+  it('splits a call the provider refuses as too large as a whole, and sends every entry', async () => {
+    const { destination, read } = await freshDestination();
+    const proxy = harness.proxyFor(target.type);
+    proxy.inject({ action: target.batchAction, fault: { kind: 'error', status: 400, ...target.batchTooLarge } });
+    const before = proxy.requests.filter((request) => request.action === target.batchAction).length;
+    const events = Array.from({ length: 4 }, () => makeEvent());
+    const outcomes = await sendAll(destination, harness, messagesOf(events));
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, true]);
+    // The refused call, then its two halves.
+    expect(proxy.requests.filter((request) => request.action === target.batchAction).length - before).toBe(3);
+    const arrived = (await read()).map((message) => JSON.parse(message.body).id);
+    expect(arrived.sort()).toEqual(events.map((event) => event.id).sort());
+  });
+
   it('refuses a message over the size limit without sending it', async () => {
     const { destination, read } = await freshDestination();
     const proxy = harness.proxyFor(target.type);
     const tooBig = makeEvent({ payload: { blob: 'b'.repeat(adapter.limits.maxMessageBytes) } });
     const fine = makeEvent();
     const before = proxy.requests.length;
-    const outcomes = await destination.sendBatch(
+    const outcomes = await sendAll(
+      destination,
       { clients: harness.clients, credentials: harness.credentials },
       messagesOf([tooBig, fine]),
     );
@@ -159,7 +179,8 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
 
     // A destination that accepts less than the provider's maximum (read by probe) is honoured too.
     const smaller = makeEvent({ payload: { blob: 'b'.repeat(3_000) } });
-    const [limited] = await destination.sendBatch(
+    const [limited] = await sendAll(
+      destination,
       { clients: harness.clients, credentials: harness.credentials },
       messagesOf([smaller]),
       2_048,
@@ -170,7 +191,8 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
   it('classifies a missing queue, topic or stream as permanent, naming it', async () => {
     const config = target.missingConfig(harness.direct, uniqueName(target.type));
     const destination = harness.configure(target.type, config);
-    const outcomes = await destination.sendBatch(
+    const outcomes = await sendAll(
+      destination,
       { clients: harness.clients, credentials: harness.credentials },
       messagesOf([makeEvent(), makeEvent()]),
     );

@@ -2,8 +2,8 @@ import type { DestinationCredentials } from '@sluice/aws/credentials';
 import { createQueue, createStream, receiveAll } from '@sluice/testing/aws-test-resources';
 import { FAKE_STS_CALLER_ARN } from '@sluice/testing/fake-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfiguredDestination } from '../src/bound-destination.ts';
 import { TEST_EVENT_TYPE, testDestination } from '../src/destination-test.ts';
-import type { ConfiguredDestination } from '../src/registry.ts';
 import { type Harness, ROLE_ARN, startHarness, TENANT_ID, uniqueName } from './harness.ts';
 
 let harness: Harness;

@@ -2,7 +2,6 @@ import { AssumeRoleError } from '@sluice/aws/credentials';
 import { describe, expect, it } from 'vitest';
 import { classifyEntryFailure, classifyWith, errorFacts } from '../src/error-classification.ts';
 import { describeAwsFailure } from '../src/failure-messages.ts';
-import { sqsAdapter } from '../src/sqs/adapter.ts';
 
 /** An error shaped like the SDK's service exceptions. */
 function awsError(name: string, status: number, message = 'from AWS') {
@@ -76,11 +75,9 @@ describe('classifyError', () => {
   });
 
   it('normalises codes and words an AccessDenied so it says who needs what on which resource', () => {
-    const failure = sqsAdapter.classifyError(awsError('AccessDenied', 403), {
-      config: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q', region: 'us-east-1' },
-      principal: 'arn:aws:iam::123456789012:role/W',
-    });
+    const failure = classifyWith(awsError('AccessDenied', 403), describe_);
     expect(failure).toEqual({
+      category: 'access_denied',
       kind: 'permanent',
       code: 'AccessDenied',
       message: expect.stringContaining(
@@ -99,6 +96,7 @@ describe('classifyError', () => {
       cause: null,
     });
     expect(classifyWith(error, describe_)).toEqual({
+      category: 'access_denied',
       kind: 'permanent',
       code: 'AccessDenied',
       message: 'STS AccessDenied: trust policy ...',

@@ -9,6 +9,7 @@ import {
   makeEvent,
   messagesOf,
   ROLE_ARN,
+  sendAll,
   startHarness,
   TENANT_ID,
   uniqueName,
@@ -54,7 +55,7 @@ describe('SQS (AWS JSON protocol)', () => {
   ] as const)('classifies %s', async (_case, fault, kind, code) => {
     const { destination } = await sqsDestination();
     harness.sqsSnsProxy.inject({ action: 'SendMessageBatch', fault });
-    const outcomes = await destination.sendBatch(harness, messagesOf([makeEvent(), makeEvent()]));
+    const outcomes = await sendAll(destination, harness, messagesOf([makeEvent(), makeEvent()]));
     expect(failures(outcomes)).toEqual([
       expect.objectContaining({ kind, code }),
       expect.objectContaining({ kind, code }),
@@ -67,22 +68,10 @@ describe('SQS (AWS JSON protocol)', () => {
       action: 'SendMessageBatch',
       fault: { kind: 'error', status: 403, code: 'AccessDenied' },
     });
-    const [outcome] = await destination.sendBatch(harness, messagesOf([makeEvent()]));
+    const [outcome] = await sendAll(destination, harness, messagesOf([makeEvent()]));
     expect(outcome?.ok === false && outcome.failure.message).toContain(
       `SQS AccessDenied: the role or key ${ROLE_ARN} cannot sqs:SendMessage on the queue ${queueUrl}`,
     );
-  });
-
-  it('does not send the remaining batches after a whole call fails', async () => {
-    const { queueUrl, destination } = await sqsDestination();
-    harness.sqsSnsProxy.inject({
-      action: 'SendMessageBatch',
-      fault: { kind: 'error', status: 400, code: 'RequestThrottled' },
-    });
-    const outcomes = await destination.sendBatch(harness, messagesOf(Array.from({ length: 25 }, () => makeEvent())));
-    expect(outcomes.every((outcome) => !outcome.ok && outcome.failure.kind === 'transient')).toBe(true);
-    expect(harness.sqsSnsProxy.requests.filter((request) => request.action === 'SendMessageBatch')).toHaveLength(1);
-    expect(await receiveAll(harness.direct.sqs, queueUrl)).toHaveLength(0);
   });
 
   it('classifies a request that outlives the timeout as transient', async () => {
@@ -93,7 +82,8 @@ describe('SQS (AWS JSON protocol)', () => {
     try {
       const { destination } = await sqsDestination();
       harness.sqsSnsProxy.inject({ action: 'SendMessageBatch', fault: { kind: 'delay', ms: 800 } });
-      const [outcome] = await destination.sendBatch(
+      const [outcome] = await sendAll(
+        destination,
         { clients: impatient, credentials: harness.credentials },
         messagesOf([makeEvent()]),
       );
@@ -125,7 +115,7 @@ describe('SNS (query protocol)', () => {
     const { topicArn } = await createTopicWithQueue(harness.direct, uniqueName('faults'));
     const destination = harness.configure('sns', { topicArn });
     harness.sqsSnsProxy.inject({ action: 'PublishBatch', fault: { kind: 'error', status, code } });
-    const [outcome] = await destination.sendBatch(harness, messagesOf([makeEvent()]));
+    const [outcome] = await sendAll(destination, harness, messagesOf([makeEvent()]));
     expect(outcome?.ok === false && outcome.failure).toMatchObject({ kind, code: expect.stringContaining(code) });
   });
 });
@@ -140,7 +130,7 @@ describe('Kinesis (AWS JSON 1.1)', () => {
     const streamArn = await createStream(harness.direct.kinesis, uniqueName('faults'));
     const destination = harness.configure('kinesis', { streamArn });
     harness.kinesisProxy.inject({ action: 'PutRecords', fault: { kind: 'error', status: 400, code } });
-    const [outcome] = await destination.sendBatch(harness, messagesOf([makeEvent()]));
+    const [outcome] = await sendAll(destination, harness, messagesOf([makeEvent()]));
     expect(outcome?.ok === false && outcome.failure).toMatchObject({ kind, code });
   });
 });
@@ -155,14 +145,14 @@ describe('credentials', () => {
       { tenantId: TENANT_ID },
     );
 
-    const [denied] = await destination.sendBatch({ clients: harness.clients, credentials }, messagesOf([makeEvent()]));
+    const [denied] = await sendAll(destination, { clients: harness.clients, credentials }, messagesOf([makeEvent()]));
     expect(denied?.ok === false && denied.failure).toMatchObject({ kind: 'permanent', code: 'AccessDenied' });
     const message = denied?.ok === false ? denied.failure.message : '';
     expect(message).toContain(`trust policy must allow principal ${FAKE_STS_CALLER_ARN}`);
     expect(message).toContain(`sts:ExternalId = ${externalId}`);
 
     harness.emulators.fakeSts.allowRole(roleArn, externalId);
-    const [fixed] = await destination.sendBatch({ clients: harness.clients, credentials }, messagesOf([makeEvent()]));
+    const [fixed] = await sendAll(destination, { clients: harness.clients, credentials }, messagesOf([makeEvent()]));
     expect(fixed?.ok).toBe(true);
     expect(await receiveAll(harness.direct.sqs, queueUrl)).toHaveLength(1);
   });
@@ -174,16 +164,16 @@ describe('credentials', () => {
       { tenantId: TENANT_ID },
     );
     const ctx = { clients: harness.clients, credentials };
-    await destination.sendBatch(ctx, messagesOf([makeEvent()]));
+    await sendAll(destination, ctx, messagesOf([makeEvent()]));
     const before = harness.emulators.fakeSts.assumeRoleCalls(ROLE_ARN).length;
 
     harness.sqsSnsProxy.inject({
       action: 'SendMessageBatch',
       fault: { kind: 'error', status: 400, code: 'ExpiredToken' },
     });
-    const [expired] = await destination.sendBatch(ctx, messagesOf([makeEvent()]));
+    const [expired] = await sendAll(destination, ctx, messagesOf([makeEvent()]));
     expect(expired?.ok === false && expired.failure.kind).toBe('transient');
-    const [retried] = await destination.sendBatch(ctx, messagesOf([makeEvent()]));
+    const [retried] = await sendAll(destination, ctx, messagesOf([makeEvent()]));
     expect(retried?.ok).toBe(true);
     expect(harness.emulators.fakeSts.assumeRoleCalls(ROLE_ARN).length).toBe(before + 1);
     expect(await receiveAll(harness.direct.sqs, queueUrl)).toHaveLength(2);

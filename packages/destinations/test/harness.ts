@@ -3,8 +3,9 @@ import { type CredentialBroker, createCredentialBroker, type DestinationCredenti
 import { type AwsEmulators, EMULATOR_CREDENTIALS, startAwsEmulators } from '@sluice/testing/aws-emulators';
 import { type EmulatorClients, emulatorClients } from '@sluice/testing/aws-test-resources';
 import { type FaultProxy, startFaultProxy } from '@sluice/testing/fault-proxy';
-import { type ConfiguredDestination, configureDestination } from '../src/registry.ts';
-import type { DeliverableEvent, DestinationType, OutgoingMessage } from '../src/types.ts';
+import type { ConfiguredDestination } from '../src/bound-destination.ts';
+import { configureDestination } from '../src/registry.ts';
+import type { DeliverableEvent, DeliveryOutcome, DestinationType, OutgoingMessage, SendContext } from '../src/types.ts';
 
 /**
  * The AWS edge of the destination tests: emulators behind fault proxies (transparent until a
@@ -99,4 +100,18 @@ export function makeEvent(overrides: Partial<DeliverableEvent> = {}): Deliverabl
 
 export function messagesOf(events: DeliverableEvent[]): OutgoingMessage[] {
   return events.map((event, index) => ({ deliveryId: `dlv_${event.id}_${index}`, event }));
+}
+
+/** Plans the messages and sends the calls one after another: one outcome per message, in order. */
+export async function sendAll(
+  destination: ConfiguredDestination,
+  ctx: SendContext,
+  messages: OutgoingMessage[],
+  maxMessageBytes?: number,
+): Promise<DeliveryOutcome[]> {
+  const plan = destination.plan(messages, maxMessageBytes);
+  const outcomes = [...plan.rejected];
+  for (const call of plan.calls) outcomes.push(...(await call.send(ctx)).outcomes);
+  const byId = new Map(outcomes.map((outcome) => [outcome.deliveryId, outcome]));
+  return messages.flatMap((message) => byId.get(message.deliveryId) ?? []);
 }

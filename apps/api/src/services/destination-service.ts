@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsIdentity } from '@sluice/aws/credentials';
 import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
+import { toDeliverableEvent } from '@sluice/contracts/events';
+import { toEventView } from '@sluice/db/event-view';
 import { newId } from '@sluice/db/ids';
 import type { PageRequest } from '@sluice/db/pagination';
 import type {
@@ -10,10 +12,8 @@ import type {
   DestinationsRepository,
 } from '@sluice/db/repositories/destinations-repository';
 import type { DestinationRow, EventRow, NewDestinationRow } from '@sluice/db/schema';
-import { toDeliverableEvent } from '@sluice/delivery/deliverable-event';
-import { authOf } from '@sluice/delivery/destination-runtime';
 import { testDestination } from '@sluice/destinations/destination-test';
-import { configureDestination, endpointOverrideFor } from '@sluice/destinations/registry';
+import { type DestinationResolver, UnusableDestinationError } from '@sluice/destinations/resolver';
 import type { DestinationType } from '@sluice/destinations/types';
 import { badRequest, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
@@ -32,15 +32,10 @@ const generateExternalId = () => `sluice-${randomBytes(32).toString('base64url')
 export function createDestinationService(deps: {
   destinations: DestinationsRepository;
   aws: AwsRuntime;
-  awsEndpoints: { sqs?: string | undefined; sns?: string | undefined; kinesis?: string | undefined };
+  resolver: DestinationResolver;
   jobs: Pick<JobProducer, 'enqueueDrains'>;
   regroup: (destinationId: string, orderingKey: (event: EventRow) => string | null) => Promise<number>;
 }) {
-  const endpoints = Object.fromEntries(Object.entries(deps.awsEndpoints).filter(([, v]) => v)) as Record<
-    string,
-    string
-  >;
-
   /**
    * Sluice's own principal for the trust policy; undefined when STS cannot say (no credentials,
    * STS unreachable). A failure is remembered for a while: otherwise every destination request
@@ -62,7 +57,7 @@ export function createDestinationService(deps: {
   const problems = (count: number) => (count === 1 ? '1 problem' : `${count} problems`);
 
   function validConfig(type: DestinationType, raw: unknown): Record<string, unknown> {
-    const result = configureDestination(type, raw, endpointOverrideFor(type, endpoints));
+    const result = deps.resolver.validate(type, raw);
     if (!result.ok)
       throw badRequest(`The ${type} config has ${problems(result.errors.length)}.`, configErrors(result.errors));
     return { ...result.destination.config };
@@ -76,11 +71,10 @@ export function createDestinationService(deps: {
    * would be refused for the old region or group field the client never chose.
    */
   function mergedConfig(current: DestinationRow, patch: Record<string, unknown>): Record<string, unknown> {
-    const ctx = endpointOverrideFor(current.type, endpoints);
     const base: Record<string, unknown> = { ...current.config };
     for (const [field, value] of Object.entries(current.config)) {
       const { [field]: _dropped, ...without } = base;
-      const rederived = configureDestination(current.type, without, ctx);
+      const rederived = deps.resolver.validate(current.type, without);
       if (!rederived.ok) continue;
       const normalised: Record<string, unknown> = { ...rederived.destination.config };
       if (normalised[field] === value) delete base[field];
@@ -119,9 +113,8 @@ export function createDestinationService(deps: {
 
   /** Pending deliveries take the groups of the new config (see reassignOrderingKeys). */
   async function regroupPending(row: DestinationRow): Promise<void> {
-    const configured = configureDestination(row.type, row.config, endpointOverrideFor(row.type, endpoints));
-    if (!configured.ok) return;
-    await deps.regroup(row.id, (event) => configured.destination.orderingKey(toDeliverableEvent(event)));
+    const { destination } = deps.resolver.configure(row);
+    await deps.regroup(row.id, (event) => destination.orderingKey(toDeliverableEvent(toEventView(event))));
   }
 
   async function mustGet(tenantId: string, id: string): Promise<DestinationRow> {
@@ -197,7 +190,7 @@ export function createDestinationService(deps: {
 
     async test(tenantId: string, id: string) {
       const row = await mustGet(tenantId, id);
-      const configured = configureDestination(row.type, row.config, endpointOverrideFor(row.type, endpoints));
+      const configured = deps.resolver.validate(row.type, row.config);
       // Valid when stored, but the rules changed since: typically an emulator URL after its
       // AWS_ENDPOINT_URL_* override was removed.
       if (!configured.ok) {
@@ -206,10 +199,16 @@ export function createDestinationService(deps: {
           configErrors(configured.errors),
         );
       }
-      const credentials = deps.aws.broker.forDestination(authOf(row, deps.aws.secrets), { tenantId });
+      let resolved: ReturnType<DestinationResolver['resolve']>;
+      try {
+        resolved = deps.resolver.resolve(row);
+      } catch (error) {
+        if (!(error instanceof UnusableDestinationError)) throw error;
+        throw badRequest(`The destination cannot be used: ${error.message}. PATCH auth to fix it.`);
+      }
       const result = await testDestination({
-        destination: configured.destination,
-        credentials,
+        destination: resolved.destination,
+        credentials: resolved.send.credentials,
         clients: deps.aws.clients,
         broker: deps.aws.broker,
         tenantId,

@@ -1,6 +1,8 @@
+import { type DeliverableEvent, toDeliverableEvent } from '@sluice/contracts/events';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import type { EventRow, LastError } from '../schema.ts';
+import { toEventView } from '../event-view.ts';
+import type { LastError } from '../schema.ts';
 
 /**
  * Claiming due deliveries of one destination. A claim moves next_attempt_at forward by
@@ -15,7 +17,7 @@ export interface ClaimedDelivery {
   retryBase: number;
   expiresAt: Date;
   orderingKey: string | null;
-  event: EventRow;
+  event: DeliverableEvent;
 }
 
 const claimedColumns = sql`
@@ -53,22 +55,24 @@ const toClaimed = (row: ClaimedRow): ClaimedDelivery => ({
   retryBase: row.retry_base,
   expiresAt: new Date(row.expires_at),
   orderingKey: row.ordering_key,
-  event: {
-    id: row.event_id,
-    tenantId: row.tenant_id,
-    seq: Number(row.seq),
-    idempotencyKey: row.idempotency_key,
-    requestHash: row.request_hash,
-    eventType: row.event_type,
-    occurredAt: new Date(row.occurred_at),
-    source: row.source,
-    customerExternalId: row.customer_external_id,
-    correlationId: row.correlation_id,
-    payload: row.payload,
-    metadata: row.metadata,
-    receivedAt: new Date(row.received_at),
-    fannedOutAt: row.fanned_out_at ? new Date(row.fanned_out_at) : null,
-  },
+  event: toDeliverableEvent(
+    toEventView({
+      id: row.event_id,
+      tenantId: row.tenant_id,
+      seq: Number(row.seq),
+      idempotencyKey: row.idempotency_key,
+      requestHash: row.request_hash,
+      eventType: row.event_type,
+      occurredAt: new Date(row.occurred_at),
+      source: row.source,
+      customerExternalId: row.customer_external_id,
+      correlationId: row.correlation_id,
+      payload: row.payload,
+      metadata: row.metadata,
+      receivedAt: new Date(row.received_at),
+      fannedOutAt: row.fanned_out_at ? new Date(row.fanned_out_at) : null,
+    }),
+  ),
 });
 
 export function createDeliveryClaims(db: Database) {

@@ -3,17 +3,21 @@ import type { Database } from '../client.ts';
 import { newId } from '../ids.ts';
 import type { DlqReason, LastError } from '../schema.ts';
 
-/** What became of one attempt of one delivery, as the drain decided it; `claimId` is the claim it answers for. */
-export type RecordedOutcome = { deliveryId: string; claimId: string; attemptNo: number } & (
+/**
+ * What became of one attempt of one delivery, as the drain decided it; `claimId` is the claim
+ * it answers for, `at` and `durationMs` the provider call's.
+ */
+export type RecordedOutcome = {
+  deliveryId: string;
+  claimId: string;
+  attemptNo: number;
+  at: Date;
+  durationMs: number;
+} & (
   | { kind: 'delivered'; providerMessageId?: string | undefined }
   | { kind: 'retry'; error: LastError; nextAttemptAt: Date }
   | { kind: 'dead'; error: LastError; reason: DlqReason }
 );
-
-export interface AttemptTiming {
-  startedAt: Date;
-  durationMs: number;
-}
 
 /**
  * Records a batch of outcomes in one transaction of a few statements, whatever the batch
@@ -29,14 +33,14 @@ export function createDeliveryOutcomes(db: Database) {
   const pool = db.$client;
 
   return {
-    async record(all: RecordedOutcome[], timing: AttemptTiming): Promise<Set<string>> {
+    async record(all: RecordedOutcome[]): Promise<Set<string>> {
       if (all.length === 0) return new Set();
       // Most batches have no dead delivery: one statement, atomic by itself.
-      if (!all.some((o) => o.kind === 'dead')) return recordStatement(pool, all, timing);
+      if (!all.some((o) => o.kind === 'dead')) return recordStatement(pool, all);
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const recorded = await recordStatement(client, all, timing);
+        const recorded = await recordStatement(client, all);
         const dead = all.filter(
           (o): o is Extract<RecordedOutcome, { kind: 'dead' }> => o.kind === 'dead' && recorded.has(o.deliveryId),
         );
@@ -61,14 +65,15 @@ type Queryable = Pick<PoolClient, 'query'>;
  * claim still holds them. One round trip per batch: five (begin, three statements, commit)
  * were the drain's largest cost after the send itself.
  */
-async function recordStatement(client: Queryable, all: RecordedOutcome[], timing: AttemptTiming): Promise<Set<string>> {
+async function recordStatement(client: Queryable, all: RecordedOutcome[]): Promise<Set<string>> {
   const changed = await client.query<{ id: string }>({
     name: 'delivery-outcomes-record',
     text: `with v as (
              select * from unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::text[],
-                                  $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[])
+                                  $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::timestamptz[],
+                                  $13::int[])
                as v(id, status, attempt_no, next_attempt_at, last_error, provider_message_id, claim_id,
-                    attempt_id, outcome, error_code, error_message)
+                    attempt_id, outcome, error_code, error_message, at, duration_ms)
            ),
            changed as (
              update deliveries d set
@@ -86,7 +91,7 @@ async function recordStatement(client: Queryable, all: RecordedOutcome[], timing
            attempts as (
              insert into delivery_attempts (id, delivery_id, n, at, duration_ms, outcome, error_code, error_message,
                                             provider_message_id)
-             select v.attempt_id, v.id, v.attempt_no, $12::timestamptz, $13::int, v.outcome, v.error_code,
+             select v.attempt_id, v.id, v.attempt_no, v.at, v.duration_ms, v.outcome, v.error_code,
                     v.error_message, v.provider_message_id
              from v join changed on changed.id = v.id
            ),
@@ -111,8 +116,8 @@ async function recordStatement(client: Queryable, all: RecordedOutcome[], timing
       ),
       all.map((o) => (o.kind === 'delivered' ? null : o.error.code)),
       all.map((o) => (o.kind === 'delivered' ? null : o.error.message)),
-      timing.startedAt,
-      Math.round(timing.durationMs),
+      all.map((o) => o.at),
+      all.map((o) => Math.round(o.durationMs)),
     ],
   });
   return new Set(changed.rows.map((row) => row.id));

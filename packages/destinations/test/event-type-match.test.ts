@@ -1,5 +1,5 @@
-import { compileEventTypes } from '@sluice/delivery/event-type-match';
 import { describe, expect, it } from 'vitest';
+import { compileEventTypes } from '../src/event-type-match.ts';
 
 describe('eventTypes matching', () => {
   it.each([
