@@ -3,15 +3,17 @@ import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { Config } from '@sluice/config/env';
 import type { DatabaseHandle } from '@sluice/db/client';
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
+import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
-import { reassignOrderingKeys } from '@sluice/db/repositories/ordering-keys';
 import { createTenantsRepository } from '@sluice/db/repositories/tenants-repository';
+import { createReplayService } from '@sluice/delivery/replay-service';
 import { createDestinationResolver } from '@sluice/destinations/resolver';
 import { createJobProducer } from '@sluice/jobs/producer';
 import { redisIsUp } from '@sluice/jobs/redis';
+import { createWakeUps } from '@sluice/jobs/wake-ups';
 import type { Logger } from '@sluice/logger/logger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-zod-openapi';
@@ -27,9 +29,11 @@ import { destinationRoutes } from './routes/v1/destinations.ts';
 import { dlqRoutes, operatorDlqMount, tenantDlqMount } from './routes/v1/dlq.ts';
 import { eventRoutes } from './routes/v1/events.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
+import { createDeliveryService } from './services/delivery-service.ts';
 import { createDestinationService } from './services/destination-service.ts';
 import { createDlqService } from './services/dlq-service.ts';
-import { createEventIngestService } from './services/event-ingest-service.ts';
+import { createEventService } from './services/event-service.ts';
+import { createTenantService } from './services/tenant-service.ts';
 
 export interface AppDeps {
   config: Pick<Config, 'OPERATOR_API_KEY' | 'awsEndpoints'>;
@@ -66,21 +70,43 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const tenants = createTenantsRepository(deps.database.db);
-  const events = createEventsRepository(deps.database.db);
-  const deliveries = createDeliveriesRepository(deps.database.db);
-  const destinations = createDestinationsRepository(deps.database.db);
+  const { executor } = deps.database;
+  const tenants = createTenantsRepository(executor);
+  const events = createEventsRepository(executor);
+  const deliveries = createDeliveriesRepository(executor);
+  const destinations = createDestinationsRepository(executor);
+  const dlq = createDlqRepository(executor);
+  const replays = createDlqReplaysRepository(executor);
   const metrics = createApiMetrics({ backlog: () => deliveries.backlogByType() });
   const jobs = createJobProducer(deps.redis);
+  const fanOutWakes = createWakeUps<string>({
+    keyOf: (tenantId) => tenantId,
+    send: (tenantIds) =>
+      jobs.enqueue(
+        'fanOut',
+        tenantIds.map((tenantId) => ({ tenantId })),
+      ),
+    onError: (error) => deps.logger.warn({ err: error }, 'fan-out wake-up failed; the sweeper will find the events'),
+  });
   const destinationService = createDestinationService({
     destinations,
     aws: deps.aws,
     resolver: createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws }),
     jobs,
-    regroup: (destinationId, orderingKey) => reassignOrderingKeys(deps.database.db, destinationId, orderingKey),
   });
   const apiKeys = createApiKeyService({ tenants, operatorApiKey: deps.config.OPERATOR_API_KEY });
-  const ingest = createEventIngestService({ events, jobs, logger: deps.logger, metrics });
+  const eventService = createEventService({ events, deliveries, wakeFanOut: fanOutWakes.wake, metrics });
+  const dlqService = createDlqService({
+    database: deps.database,
+    dlq,
+    replays,
+    replay: createReplayService({ database: deps.database, dlq, replays, queue: createDeliveryQueue() }),
+    events,
+    deliveries,
+    jobs,
+    logger: deps.logger,
+    tenantExists: tenants.exists,
+  });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -89,7 +115,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
   });
-  app.addHook('onClose', async () => jobs.close());
+  app.addHook('onClose', async () => {
+    await fanOutWakes.flush();
+    await jobs.close();
+  });
 
   registerProblemErrors(app);
   registerAuth(app, apiKeys);
@@ -104,19 +133,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     }),
   );
-  await app.register(adminTenantRoutes({ tenants, apiKeys }));
-  await app.register(eventRoutes({ ingest, events, deliveriesOfEvent: deliveries.summariesForEvent }));
+  await app.register(adminTenantRoutes({ tenants: createTenantService({ tenants }), apiKeys }));
+  await app.register(eventRoutes({ service: eventService }));
   await app.register(destinationRoutes({ service: destinationService }));
-  await app.register(deliveryRoutes({ deliveries }));
-  const dlqService = createDlqService({
-    dlq: createDlqRepository(deps.database.db),
-    replays: createDlqReplaysRepository(deps.database.db),
-    events,
-    deliveries,
-    jobs,
-    logger: deps.logger,
-    tenantExists: tenants.exists,
-  });
+  await app.register(deliveryRoutes({ service: createDeliveryService({ deliveries }) }));
   await app.register(dlqRoutes({ service: dlqService, mount: tenantDlqMount }));
   await app.register(dlqRoutes({ service: dlqService, mount: operatorDlqMount }));
   return app;

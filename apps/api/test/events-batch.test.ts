@@ -56,7 +56,7 @@ describe('POST /v1/events/batch', () => {
     } finally {
       pool.query = original;
     }
-    expect(statements.filter((text) => /^insert into "events"/i.test(text))).toHaveLength(1);
+    expect(statements.filter((text) => /insert into "?events"? /i.test(text))).toHaveLength(1);
   });
 
   it('refuses more than 500 events, an empty list and unknown fields with 400', async () => {

@@ -1,6 +1,7 @@
-import type { DeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
+import type { DueWork } from '@sluice/db/repositories/due-work';
 import type { JobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
+import { createTimer } from './timer.ts';
 
 /**
  * Once a second, asks PostgreSQL which destinations have due deliveries and makes sure a
@@ -9,37 +10,20 @@ import type { Logger } from '@sluice/logger/logger';
  * everything after Redis lost its data: PostgreSQL decides what is due, never Redis.
  */
 export function createDueWorkPoller(deps: {
-  deliveries: Pick<DeliveriesRepository, 'destinationsWithDueWork'>;
-  jobs: Pick<JobProducer, 'enqueueDrains'>;
+  dueWork: Pick<DueWork, 'dueDestinations'>;
+  jobs: Pick<JobProducer, 'enqueue'>;
   logger: Logger;
   intervalMs?: number;
 }) {
-  const intervalMs = deps.intervalMs ?? 1_000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-
   async function pollOnce(): Promise<number> {
-    const due = await deps.deliveries.destinationsWithDueWork(1_000);
-    await deps.jobs.enqueueDrains(due);
+    const due = await deps.dueWork.dueDestinations(1_000);
+    await deps.jobs.enqueue('drain', due);
     return due.length;
   }
-
-  return {
-    pollOnce,
-    start() {
-      const tick = () => {
-        running = pollOnce()
-          .catch((error: unknown) => deps.logger.warn({ err: error }, 'due-work poll failed'))
-          .finally(() => {
-            if (timer) timer = setTimeout(tick, intervalMs);
-          });
-      };
-      timer = setTimeout(tick, intervalMs);
-    },
-    async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  const timer = createTimer({
+    run: pollOnce,
+    intervalMs: deps.intervalMs ?? 1_000,
+    onError: (error) => deps.logger.warn({ err: error }, 'due-work poll failed'),
+  });
+  return { pollOnce, start: timer.start, stop: timer.stop };
 }

@@ -1,75 +1,76 @@
-import type { DestinationsRepository } from '@sluice/db/repositories/destinations-repository';
+import type { Executor } from '@sluice/db/client';
 import type { DlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
-import type { EventsRepository } from '@sluice/db/repositories/events-repository';
+import type { DueWork } from '@sluice/db/repositories/due-work';
+import type { OutboxRepository } from '@sluice/db/repositories/outbox-repository';
 import type { JobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
+import { createTimer } from './timer.ts';
 
 /**
- * PostgreSQL is the truth and Redis is disposable: the sweeper finds work that
- * PostgreSQL says is outstanding and makes sure a job exists for it. It covers a crash
- * between the API's commit and its enqueue, and a Redis that lost its data.
+ * PostgreSQL is the truth and Redis is disposable: the sweeper finds work that PostgreSQL
+ * says is outstanding and makes sure a job exists for it (jobs are deduplicated, so one that
+ * exists is left alone). It covers a crash between the API's commit and its wake-up, a Redis
+ * that lost its data, and backlogs no request will ever wake: a deleted destination's, a
+ * disabled one's whose retry window ended, a bulk replay whose job was lost.
  */
 export interface SweeperOptions {
-  /** Only events older than this are swept, so the API's own enqueue wins the race. */
-  graceMs: number;
   intervalMs: number;
-  batchSize: number;
 }
 
-export const defaultSweeperOptions: SweeperOptions = { graceMs: 10_000, intervalMs: 15_000, batchSize: 500 };
+export const defaultSweeperOptions: SweeperOptions = { intervalMs: 15_000 };
+
+export interface SweepResult {
+  tenants: number;
+  purges: number;
+  expiries: number;
+  replays: number;
+}
 
 export function createSweeper(deps: {
-  events: Pick<EventsRepository, 'listAwaitingFanOut'>;
+  executor: Executor;
+  outbox: Pick<OutboxRepository, 'tenantsWithWork'>;
+  dueWork: Pick<DueWork, 'deletedWithBacklog' | 'disabledWithExpired'>;
   replays: Pick<DlqReplaysRepository, 'listRunning'>;
-  destinations: Pick<DestinationsRepository, 'deadLetterOrphans'>;
-  jobs: Pick<JobProducer, 'requeueFanOuts' | 'requeueDlqReplays'>;
+  jobs: Pick<JobProducer, 'enqueue' | 'requeueDlqReplays'>;
   logger: Logger;
   options?: Partial<SweeperOptions>;
 }) {
   const options = { ...defaultSweeperOptions, ...deps.options };
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
 
-  async function sweepOnce(): Promise<{ added: number; retried: number }> {
-    const total = { added: 0, retried: 0 };
-    const cutoff = new Date(Date.now() - options.graceMs);
-    // Bounded per sweep so one pass never holds the process for long; the next pass continues.
-    for (let pass = 0; pass < 20; pass++) {
-      const stuck = await deps.events.listAwaitingFanOut(cutoff, options.batchSize);
-      if (stuck.length === 0) break;
-      const result = await deps.jobs.requeueFanOuts(stuck.map((e) => ({ tenantId: e.tenantId, eventId: e.id })));
-      total.added += result.added;
-      total.retried += result.retried;
-      // Everything listed already has a live job: the workers are just behind.
-      if (stuck.length < options.batchSize || result.added + result.retried === 0) break;
-    }
-    if (total.added + total.retried > 0) deps.logger.info(total, 'sweeper re-enqueued fan-out work');
-    // Deliveries a fan-out or replay made for a destination deleted meanwhile.
-    const orphans = await deps.destinations.deadLetterOrphans();
-    if (orphans > 0) deps.logger.info({ orphans }, 'sweeper dead-lettered deliveries of deleted destinations');
-    // Bulk replays still running get their job back (a no-op while the job exists).
+  async function sweepOnce(): Promise<SweepResult> {
+    const tenants = await deps.outbox.tenantsWithWork(deps.executor);
+    await deps.jobs.enqueue(
+      'fanOut',
+      tenants.map((tenantId) => ({ tenantId })),
+    );
+    const deleted = await deps.dueWork.deletedWithBacklog(500);
+    await deps.jobs.enqueue(
+      'maintenance',
+      deleted.map((ref) => ({ ...ref, task: 'purge' as const })),
+    );
+    const disabled = await deps.dueWork.disabledWithExpired(500);
+    await deps.jobs.enqueue(
+      'maintenance',
+      disabled.map((ref) => ({ ...ref, task: 'expire' as const })),
+    );
     const running = await deps.replays.listRunning();
-    if (running.length > 0) await deps.jobs.requeueDlqReplays(running.map((replayId) => ({ replayId })));
-    return total;
+    await deps.jobs.requeueDlqReplays(running.map((replayId) => ({ replayId })));
+    const result = {
+      tenants: tenants.length,
+      purges: deleted.length,
+      expiries: disabled.length,
+      replays: running.length,
+    };
+    if (deleted.length + disabled.length > 0) deps.logger.info(result, 'sweeper found backlogs to move to the DLQ');
+    return result;
   }
 
-  return {
-    sweepOnce,
-    start() {
-      const tick = () => {
-        running = sweepOnce()
-          .catch((error: unknown) => deps.logger.warn({ err: error }, 'sweep failed; trying again next interval'))
-          .finally(() => {
-            if (timer) timer = setTimeout(tick, options.intervalMs);
-          });
-      };
-      // First pass soon after start: a restarted worker repairs a lost Redis at once.
-      timer = setTimeout(tick, Math.min(options.intervalMs, 1_000));
-    },
-    async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  // First pass soon after start: a restarted worker repairs a lost Redis at once.
+  const timer = createTimer({
+    run: sweepOnce,
+    intervalMs: options.intervalMs,
+    firstAfterMs: Math.min(options.intervalMs, 1_000),
+    onError: (error) => deps.logger.warn({ err: error }, 'sweep failed; trying again next interval'),
+  });
+  return { sweepOnce, start: timer.start, stop: timer.stop };
 }

@@ -1,23 +1,26 @@
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsEndpoints } from '@sluice/config/env';
 import type { DatabaseHandle } from '@sluice/db/client';
-import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import { createDeliveryClaims } from '@sluice/db/repositories/delivery-claims';
 import { createDeliveryOutcomes } from '@sluice/db/repositories/delivery-outcomes';
+import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
-import { createEventsRepository } from '@sluice/db/repositories/events-repository';
+import { createDueWork } from '@sluice/db/repositories/due-work';
+import { createOutboxRepository } from '@sluice/db/repositories/outbox-repository';
+import { createRegroup } from '@sluice/db/repositories/regroup';
+import { createDestinationMaintenance } from '@sluice/delivery/destination-maintenance';
 import { createDrainService, type DrainOptions } from '@sluice/delivery/drain-service';
-import { createFanOutService } from '@sluice/delivery/fan-out-service';
+import { createFanOutService, type FanOutOptions } from '@sluice/delivery/fan-out-service';
+import { createReplayService } from '@sluice/delivery/replay-service';
 import { createDestinationResolver } from '@sluice/destinations/resolver';
+import { startCatalogWorkers } from '@sluice/jobs/catalog-workers';
 import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
 import type { Redis } from 'ioredis';
-import { type ReplayRate, startDlqReplayWorker } from './dlq-replay-worker.ts';
-import { startDrainWorker } from './drain-worker.ts';
+import { createBulkReplayRunner, type ReplayRate } from './bulk-replay-runner.ts';
 import { createDueWorkPoller } from './due-work-poller.ts';
-import { startFanOutWorker } from './fan-out-worker.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { createSweeper, type SweeperOptions } from './sweeper.ts';
 
@@ -32,52 +35,99 @@ export interface WorkerDeps {
   logger: Logger;
   sweeper?: Partial<SweeperOptions>;
   drain?: Partial<DrainOptions>;
+  fanOut?: Partial<FanOutOptions>;
   pollIntervalMs?: number;
   replayRate?: Partial<ReplayRate>;
 }
 
 /** Starts every consumer, the due-work poller and the sweeper; close() lets in-flight work finish first. */
 export function startWorkers(deps: WorkerDeps) {
-  const { db } = deps.database;
-  const events = createEventsRepository(db);
-  const deliveries = createDeliveriesRepository(db);
-  const destinations = createDestinationsRepository(db);
+  const { executor } = deps.database;
+  const destinations = createDestinationsRepository(executor);
+  const replays = createDlqReplaysRepository(executor);
+  const outbox = createOutboxRepository();
+  const queue = createDeliveryQueue();
+  const dueWork = createDueWork(executor);
   const jobs = createJobProducer(deps.producerRedis);
   const metrics = createWorkerMetrics();
-  let stopping = false;
-
   const resolver = createDestinationResolver({ endpoints: deps.awsEndpoints, ...deps.aws });
-  const fanOut = createFanOutService({ deliveries, resolver, logger: deps.logger });
+  let stopping = false;
+  const isStopping = () => stopping;
+
+  const fanOut = createFanOutService({
+    database: deps.database,
+    outbox,
+    queue,
+    destinations,
+    resolver,
+    logger: deps.logger,
+    options: deps.fanOut,
+  });
   const drain = createDrainService({
     destinations,
-    claims: createDeliveryClaims(db),
-    outcomes: createDeliveryOutcomes(db),
+    claims: createDeliveryClaims(executor),
+    outcomes: createDeliveryOutcomes(executor),
     resolver,
     metrics: metrics.drain,
     logger: deps.logger,
     options: deps.drain,
   });
-
-  const fanOutWorker = startFanOutWorker({ connection: deps.workerRedis, fanOut, jobs, logger: deps.logger });
-  const drainWorker = startDrainWorker({
-    connection: deps.workerRedis,
-    drain,
-    jobs,
-    logger: deps.logger,
-    isStopping: () => stopping,
+  const maintenance = createDestinationMaintenance({
+    executor,
+    destinations,
+    regroup: createRegroup(executor),
+    resolver,
   });
-  const replays = createDlqReplaysRepository(db);
-  const dlqReplayWorker = startDlqReplayWorker({
+  const runBulkReplay = createBulkReplayRunner({
+    replays,
+    replay: createReplayService({ database: deps.database, dlq: createDlqRepository(executor), replays, queue }),
+    jobs,
+    isStopping,
+    rate: deps.replayRate,
+  });
+
+  const workers = startCatalogWorkers({
     connection: deps.workerRedis,
-    dlq: createDlqRepository(db),
+    producer: jobs,
+    logger: deps.logger,
+    isStopping,
+    handlers: {
+      async fanOut({ tenantId }) {
+        const result = await fanOut.fanOutTenant(tenantId, isStopping);
+        // If this wake-up is lost, the due-work poller finds the deliveries within a second.
+        await jobs.enqueue(
+          'drain',
+          [...result.destinations].map((destinationId) => ({ tenantId, destinationId })),
+        );
+        return { again: result.more };
+      },
+      async drain({ tenantId, destinationId }) {
+        return { again: (await drain.drain(tenantId, destinationId, isStopping)).more };
+      },
+      async dlqReplay({ replayId }) {
+        await runBulkReplay(replayId);
+        return undefined;
+      },
+      async maintenance({ tenantId, destinationId, task }) {
+        if (task === 'purge') return { again: (await maintenance.purgeDeleted(destinationId)).more };
+        if (task === 'expire') return { again: (await maintenance.expireDisabled(destinationId)).more };
+        // A claim still in flight: look again shortly (the job goes to the back of the queue).
+        const regrouped = await maintenance.regroup(tenantId, destinationId);
+        if (regrouped === 'waiting') await new Promise((resolve) => setTimeout(resolve, 500));
+        return { again: regrouped === 'waiting' };
+      },
+    },
+  });
+  const poller = createDueWorkPoller({ dueWork, jobs, logger: deps.logger, intervalMs: deps.pollIntervalMs });
+  const sweeper = createSweeper({
+    executor,
+    outbox,
+    dueWork,
     replays,
     jobs,
     logger: deps.logger,
-    isStopping: () => stopping,
-    rate: deps.replayRate,
+    options: deps.sweeper,
   });
-  const poller = createDueWorkPoller({ deliveries, jobs, logger: deps.logger, intervalMs: deps.pollIntervalMs });
-  const sweeper = createSweeper({ events, replays, destinations, jobs, logger: deps.logger, options: deps.sweeper });
   poller.start();
   sweeper.start();
 
@@ -89,7 +139,7 @@ export function startWorkers(deps: WorkerDeps) {
       stopping = true;
       await Promise.all([sweeper.stop(), poller.stop()]);
       // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
-      await Promise.all([fanOutWorker.close(), drainWorker.close(), dlqReplayWorker.close()]);
+      await Promise.all(workers.map((worker) => worker.close()));
       await jobs.close();
     },
   };

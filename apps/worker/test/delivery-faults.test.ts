@@ -139,7 +139,8 @@ describe('delivery under faults', () => {
 
     // Past its retry window, it goes to the dead-letter queue with the reason.
     await fx.stack.database.pool.query(
-      "update deliveries set expires_at = now() - interval '1 s', next_attempt_at = now() where destination_id = $1",
+      `with q as (update delivery_queue set expires_at = now() - interval '1 s', due_at = now() where destination_id = $1)
+       update deliveries set expires_at = now() - interval '1 s' where destination_id = $1`,
       [id],
     );
     await waitFor(async () => (await dlqRows(id)).length === 1);

@@ -106,6 +106,11 @@ describe('FIFO destinations', () => {
       payload: { config: { messageGroupIdField: 'payload.group' } },
     });
     expect(patched.statusCode).toBe(200);
+    // Regrouped in the background; the destination claims nothing until it is done.
+    await waitFor(async () => {
+      const { rows } = await fx.stack.database.pool.query('select regrouping_at from destinations where id = $1', [id]);
+      return rows[0].regrouping_at === null;
+    });
     const { rows } = await fx.stack.database.pool.query(
       'select ordering_key from deliveries where destination_id = $1 order by order_seq',
       [id],

@@ -9,9 +9,31 @@ export const timestampSchema = z
   .string()
   .meta({ description: 'ISO 8601 UTC timestamp', example: '2026-05-26T14:21:08.493Z' });
 
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id in a query filter: one this API could have returned, or a 400 that says so. */
+export const idFilterSchema = z.string().regex(uuidShape, 'is not an id this API returned');
+
+/**
+ * An id in a path. One that cannot be ours answers 404 like any unknown id (the error handler
+ * turns a path that fails validation into not_found), never revealing whether ids exist.
+ */
+export const pathIdSchema = idSchema.regex(uuidShape);
+
+/** ?cursor= as the API wrote it (base64url of the last id of the page before); decoded here. */
+const cursorSchema = z
+  .string()
+  .max(200)
+  .transform((cursor, ctx) => {
+    const id = Buffer.from(cursor, 'base64url').toString();
+    if (uuidShape.test(id)) return id;
+    ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+    return z.NEVER;
+  });
+
 export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: cursorSchema.optional().meta({ description: 'nextCursor of the previous page' }),
 });
 
 export const listResponse = <T extends z.ZodType>(item: T) =>

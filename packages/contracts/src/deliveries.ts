@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, timestampSchema } from './common.ts';
+import { idFilterSchema, idSchema, timestampSchema } from './common.ts';
 
 export const deliveryStatusSchema = z.enum(['pending', 'delivered', 'dead', 'discarded']);
 
@@ -33,7 +33,7 @@ export const attemptSchema = z.object({
 export const deliveryWithAttemptsSchema = deliverySchema.extend({ attemptLog: z.array(attemptSchema) });
 
 export const deliveryListQuerySchema = z.object({
-  destinationId: z.string().optional(),
-  eventId: z.string().optional(),
+  destinationId: idFilterSchema.optional(),
+  eventId: idFilterSchema.optional(),
   status: deliveryStatusSchema.optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, timestampSchema } from './common.ts';
+import { idFilterSchema, idSchema, timestampSchema } from './common.ts';
 import { attemptSchema } from './deliveries.ts';
 import { eventSchema } from './events.ts';
 
@@ -11,7 +11,7 @@ export const dlqReasonSchema = z.enum([
 ]);
 
 export const dlqFiltersSchema = z.object({
-  destinationId: z.string().optional(),
+  destinationId: idFilterSchema.optional(),
   customerExternalId: z.string().min(1).max(256).optional(),
   eventType: z.string().min(1).max(128).optional(),
   reason: dlqReasonSchema.optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, timestampSchema } from './common.ts';
+import { idSchema, pathIdSchema, timestampSchema } from './common.ts';
 
 export const scopeSchema = z.enum(['ingest', 'admin']);
 export type Scope = z.infer<typeof scopeSchema>;
@@ -27,5 +27,5 @@ export const createdApiKeySchema = apiKeySchema
   .extend({ key: z.string().meta({ description: 'The secret key. Shown once: only its hash is stored.' }) })
   .meta({ id: 'CreatedApiKey' });
 
-export const tenantParamsSchema = z.object({ tenantId: z.string() });
-export const keyParamsSchema = z.object({ keyId: z.string() });
+export const tenantParamsSchema = z.object({ tenantId: pathIdSchema });
+export const keyParamsSchema = z.object({ keyId: pathIdSchema });

@@ -1,5 +1,5 @@
-import type { EventView } from '@sluice/contracts/events';
-import type { EventRow } from './schema.ts';
+import { type DeliverableEvent, type EventView, toDeliverableEvent } from '@sluice/contracts/events';
+import type { EventRow } from './schema/events.ts';
 
 /** The stored event as clients read it (destinations receive toDeliverableEvent of it). */
 export function toEventView(row: EventRow): EventView {
@@ -15,4 +15,36 @@ export function toEventView(row: EventRow): EventView {
     metadata: row.metadata,
     receivedAt: row.receivedAt.toISOString(),
   };
+}
+
+/** The event columns plain-SQL statements select (events aliased `e`), and their row shape. */
+export const EVENT_COLUMNS = `e.id as event_id, e.event_type, e.occurred_at, e.source, e.customer_external_id,
+  e.idempotency_key, e.correlation_id, e.payload, e.metadata, e.received_at`;
+
+export interface EventColumns {
+  event_id: string;
+  event_type: string;
+  occurred_at: Date;
+  source: string;
+  customer_external_id: string;
+  idempotency_key: string;
+  correlation_id: string | null;
+  payload: Record<string, unknown>;
+  metadata: Record<string, string | number | boolean> | null;
+  received_at: Date;
+}
+
+export function deliverableOf(row: EventColumns): DeliverableEvent {
+  return toDeliverableEvent({
+    id: row.event_id,
+    eventType: row.event_type,
+    occurredAt: row.occurred_at.toISOString(),
+    source: row.source,
+    customerExternalId: row.customer_external_id,
+    idempotencyKey: row.idempotency_key,
+    correlationId: row.correlation_id,
+    payload: row.payload,
+    metadata: row.metadata,
+    receivedAt: row.received_at.toISOString(),
+  });
 }

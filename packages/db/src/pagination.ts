@@ -1,9 +1,9 @@
 import { type AnyColumn, lt, type SQL } from 'drizzle-orm';
-import { isId } from './ids.ts';
 
 /**
- * Cursor pagination over time-ordered ids, newest first. The cursor is the last id of
- * the page, encoded so that clients treat it as opaque; inserts never shift a page.
+ * Cursor pagination over time-ordered ids, newest first. The cursor is the last id of the
+ * page, encoded so that clients treat it as opaque (the request schema decodes it), so
+ * inserts never shift a page.
  */
 export interface Page<T> {
   data: T[];
@@ -12,26 +12,15 @@ export interface Page<T> {
 
 export interface PageRequest {
   limit: number;
-  cursor?: string | undefined;
-}
-
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('cursor is not one this API returned');
-  }
+  /** The decoded cursor: rows older than this id. */
+  after?: string | undefined;
 }
 
 export const encodeCursor = (id: string): string => Buffer.from(id).toString('base64url');
 
-export function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString();
-  if (!isId(id)) throw new InvalidCursorError();
-  return id;
-}
-
 /** The condition for rows after the cursor (older than it), or undefined on the first page. */
 export const afterCursor = (idColumn: AnyColumn, request: PageRequest): SQL | undefined =>
-  request.cursor ? lt(idColumn, decodeCursor(request.cursor)) : undefined;
+  request.after ? lt(idColumn, request.after) : undefined;
 
 /** Call with limit + 1 rows fetched: the extra row only says whether there is a next page. */
 export function toPage<R extends { id: string }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> {

@@ -1,7 +1,7 @@
 import type { ClaimedDelivery, DeliveryClaims } from '@sluice/db/repositories/delivery-claims';
 import type { DeliveryOutcomes, RecordedOutcome } from '@sluice/db/repositories/delivery-outcomes';
 import type { DestinationsRepository } from '@sluice/db/repositories/destinations-repository';
-import type { DestinationRow } from '@sluice/db/schema';
+import type { DestinationRow } from '@sluice/db/schema/destinations';
 import {
   type DestinationResolver,
   type ResolvedDestination,
@@ -15,8 +15,9 @@ import { sendInLanes } from './send-lanes.ts';
 export interface DrainOptions {
   /** How long a claim holds deliveries before another worker may take them (a dead worker's lease). */
   leaseMs: number;
-  /** Deliveries claimed per round. */
+  /** Deliveries claimed per round, and about this many event bytes (memory stays bounded). */
   claimLimit: number;
+  claimBytes: number;
   /** Provider calls of one destination in flight at once. */
   sendConcurrency: number;
   /** A drain hands the destination back to the queue after this long, so others get a turn. */
@@ -26,6 +27,7 @@ export interface DrainOptions {
 export const defaultDrainOptions: DrainOptions = {
   leaseMs: 60_000,
   claimLimit: 200,
+  claimBytes: 8 * 1024 * 1024,
   sendConcurrency: 8,
   timeBudgetMs: 5_000,
 };
@@ -53,15 +55,26 @@ export function createDrainService(deps: {
 }) {
   const options = { ...defaultDrainOptions, ...deps.options };
 
+  const limits = { rows: options.claimLimit, bytes: options.claimBytes, leaseMs: options.leaseMs };
+
   async function record(row: DestinationRow, outcomes: RecordedOutcome[]): Promise<void> {
-    const kept = await deps.outcomes.record(outcomes);
+    const kept = await deps.outcomes.record(row, outcomes);
     for (const outcome of outcomes) if (kept.has(outcome.deliveryId)) deps.metrics.countOutcome(row.type, outcome);
   }
 
-  const idsOf = (claimed: ClaimedDelivery) => ({
+  const factsOf = (claimed: ClaimedDelivery) => ({
     deliveryId: claimed.id,
     claimId: claimed.claimId,
     attemptNo: claimed.attempts + 1,
+    orderingKey: claimed.orderingKey,
+    orderSeq: claimed.orderSeq,
+    replayed: claimed.retryBase > 0,
+    event: {
+      id: claimed.event.id,
+      eventType: claimed.event.eventType,
+      customerExternalId: claimed.event.customerExternalId,
+      receivedAt: claimed.event.receivedAt,
+    },
   });
 
   /** See decideUnusable: the deliveries wait, a minute at a time, or die once their window ends. */
@@ -73,17 +86,20 @@ export function createDrainService(deps: {
       message: `The destination cannot be used: ${error.message}. Fix it with PATCH; its deliveries wait until then.`,
       at: now.toISOString(),
     };
-    const claimed = await deps.claims.claimDue(row.id, options.claimLimit, options.leaseMs);
+    const claimed = [
+      ...(await deps.claims.claimDue(row.id, limits)),
+      ...(await deps.claims.claimGroupHeads(row, limits)),
+    ];
     const dead: RecordedOutcome[] = [];
     const held: ClaimedDelivery[] = [];
     for (const c of claimed) {
       const decision = decideUnusable(c, lastError, now);
-      if (decision.kind === 'dead') dead.push({ ...idsOf(c), ...decision, at: now, durationMs: 0 });
+      if (decision.kind === 'dead') dead.push({ ...factsOf(c), ...decision, at: now, durationMs: 0 });
       else held.push(c);
     }
-    await deps.claims.release(held, new Date(now.getTime() + UNUSABLE_RECHECK_MS), lastError);
+    await deps.claims.release(row.id, held, new Date(now.getTime() + UNUSABLE_RECHECK_MS), lastError);
     await record(row, dead);
-    return claimed.length === options.claimLimit;
+    return claimed.length >= options.claimLimit;
   }
 
   async function sendRound(row: DestinationRow, resolved: ResolvedDestination, claimed: ClaimedDelivery[]) {
@@ -111,12 +127,13 @@ export function createDrainService(deps: {
       const c = byId.get(outcome.deliveryId);
       if (!c) return [];
       const decision = decideOutcome(c, outcome, { maxAttempts: row.retryMaxAttempts }, now);
-      return [{ ...idsOf(c), ...decision, at, durationMs }];
+      return [{ ...factsOf(c), ...decision, at, durationMs }];
     });
     // One statement for the whole round's outcomes; unsent calls are handed back at once rather
     // than held until the lease ends (which would stall FIFO groups).
     await record(row, recorded);
     await deps.claims.release(
+      row.id,
       lanes.unsent.flatMap((call) => call.messages.flatMap((m) => byId.get(m.deliveryId) ?? [])),
       new Date(),
     );
@@ -133,8 +150,8 @@ export function createDrainService(deps: {
       shouldStop: () => boolean = () => false,
     ): Promise<DrainResult> {
       const row = await deps.destinations.getIncludingDeleted(tenantId, destinationId);
-      // Paused, disabled and deleted destinations keep their deliveries where they are.
-      if (!row || row.deletedAt || !row.enabled || row.pausedAt) return { sent: 0, more: false };
+      // Paused, disabled, deleted and regrouping destinations keep their deliveries where they are.
+      if (!row || row.deletedAt || !row.enabled || row.pausedAt || row.regroupingAt) return { sent: 0, more: false };
       let resolved: ResolvedDestination;
       try {
         resolved = deps.resolver.resolve(row);
@@ -147,8 +164,8 @@ export function createDrainService(deps: {
       while (!shouldStop()) {
         if (Date.now() > deadline) return { sent, more: true };
         const claimed = resolved.destination.isFifo
-          ? await deps.claims.claimGroupHeads(row, options.claimLimit, options.leaseMs)
-          : await deps.claims.claimDue(row.id, options.claimLimit, options.leaseMs);
+          ? await deps.claims.claimGroupHeads(row, limits)
+          : await deps.claims.claimDue(row.id, limits);
         if (claimed.length === 0) return { sent, more: false };
         const round = await sendRound(row, resolved, claimed);
         sent += round.sent;

@@ -1,59 +1,160 @@
-import { toDeliverableEvent } from '@sluice/contracts/events';
-import { toEventView } from '@sluice/db/event-view';
-import type { DeliveriesRepository, PlannedDelivery } from '@sluice/db/repositories/deliveries-repository';
-import type { DestinationRow, EventRow } from '@sluice/db/schema';
+import type { DatabaseHandle, Executor } from '@sluice/db/client';
+import { newId } from '@sluice/db/ids';
+import type { DeliveryQueue, PlannedDelivery } from '@sluice/db/repositories/delivery-queue';
+import type { DestinationsRepository } from '@sluice/db/repositories/destinations-repository';
+import type { OutboxEvent, OutboxRepository } from '@sluice/db/repositories/outbox-repository';
+import type { DestinationRow } from '@sluice/db/schema/destinations';
 import { compileEventTypes } from '@sluice/destinations/event-type-match';
 import type { DestinationResolver } from '@sluice/destinations/resolver';
 import type { Logger } from '@sluice/logger/logger';
 import { DEFAULT_MAX_AGE_SECONDS } from './retry-policy.ts';
 
-export interface FanOutTarget {
-  tenantId: string;
-  eventId: string;
+export interface FanOutOptions {
+  /** Events per transaction at most, and about this many bytes of them. */
+  batchSize: number;
+  batchBytes: number;
+  /** A tenant's fan-out hands the queue back after this long, so other tenants get a turn. */
+  timeBudgetMs: number;
+}
+
+export const defaultFanOutOptions: FanOutOptions = {
+  batchSize: 500,
+  batchBytes: 16 * 1024 * 1024,
+  timeBudgetMs: 2_000,
+};
+
+export interface FanOutResult {
+  events: number;
+  /** The destinations that got deliveries: their drains are to be woken. */
+  destinations: Set<string>;
+  /** True when events remain that this run left for the next one. */
+  more: boolean;
 }
 
 /**
- * Turns accepted events into one delivery per matching destination: same tenant and
- * customer, enabled, and an eventTypes pattern that matches. Paused destinations get their
- * deliveries too (they wait); disabled and deleted ones do not.
+ * Turns a tenant's accepted events into deliveries, from PostgreSQL's outbox, in accept order:
+ * a transaction per batch claims the events (FOR UPDATE SKIP LOCKED), reads their customers'
+ * destinations, and writes every delivery and removes the events from the outbox in one
+ * statement. An event reaches every destination of its tenant and customer that is enabled
+ * and whose eventTypes match; paused ones get theirs too (they wait). A batch that fails is
+ * split, so one event's failure fails only that event, which waits in the outbox.
  */
 export function createFanOutService(deps: {
-  deliveries: Pick<DeliveriesRepository, 'fanOutMany'>;
+  database: Pick<DatabaseHandle, 'transaction' | 'executor'>;
+  outbox: OutboxRepository;
+  queue: Pick<DeliveryQueue, 'enqueueFanOut'>;
+  destinations: Pick<DestinationsRepository, 'forCustomers'>;
   resolver: Pick<DestinationResolver, 'configure'>;
   logger: Logger;
+  options?: Partial<FanOutOptions>;
 }) {
-  function plan(event: EventRow, candidates: DestinationRow[]): PlannedDelivery[] {
-    const deliverable = toDeliverableEvent(toEventView(event));
-    const planned: PlannedDelivery[] = [];
-    for (const row of candidates) {
-      if (!row.enabled) continue;
-      let orderingKey: string | null = null;
-      try {
-        const configured = deps.resolver.configure(row);
-        if (!configured.matches(event.eventType)) continue;
-        orderingKey = configured.destination.orderingKey(deliverable);
-      } catch (error) {
-        if (!compileEventTypes(row.eventTypes)(event.eventType)) continue;
-        // Still create the delivery: the drain holds it with the reason, nothing is dropped.
-        deps.logger.error({ err: error, destinationId: row.id }, 'destination config unusable at fan-out');
+  const options = { ...defaultFanOutOptions, ...deps.options };
+
+  function plan(claimed: OutboxEvent[], candidates: DestinationRow[]): PlannedDelivery[] {
+    const byCustomer = new Map<string, DestinationRow[]>();
+    for (const row of candidates)
+      byCustomer.set(row.customerExternalId, [...(byCustomer.get(row.customerExternalId) ?? []), row]);
+    return claimed.flatMap(({ event, seq, bytes, receivedAt }) =>
+      (byCustomer.get(event.customerExternalId) ?? []).flatMap((row): PlannedDelivery[] => {
+        if (!row.enabled) return [];
+        let orderingKey: string | null = null;
+        try {
+          const configured = deps.resolver.configure(row);
+          if (!configured.matches(event.eventType)) return [];
+          orderingKey = configured.destination.orderingKey(event);
+        } catch (error) {
+          if (!compileEventTypes(row.eventTypes)(event.eventType)) return [];
+          // Still made: the drain holds it with the reason until the destination is fixed.
+          deps.logger.error({ err: error, destinationId: row.id }, 'destination config unusable at fan-out');
+        }
+        const maxAgeMs = (row.retryMaxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS) * 1000;
+        return [
+          {
+            id: newId(),
+            eventId: event.id,
+            destinationId: row.id,
+            orderingKey,
+            orderSeq: seq,
+            expiresAt: new Date(receivedAt.getTime() + maxAgeMs),
+            bytes,
+          },
+        ];
+      }),
+    );
+  }
+
+  /** One batch in one transaction; answers what it claimed and planned. */
+  async function fanOutBatch(tx: Executor, tenantId: string, only?: ReadonlySet<number>) {
+    const claimed = await deps.outbox.claim(tx, tenantId, options.batchSize, options.batchBytes);
+    const events = only ? claimed.filter((c) => only.has(c.seq)) : claimed;
+    if (events.length === 0) return { events, planned: [] };
+    const customers = [...new Set(events.map((c) => c.event.customerExternalId))];
+    const planned = plan(events, await deps.destinations.forCustomers(tx, tenantId, customers));
+    await deps.queue.enqueueFanOut(
+      tx,
+      tenantId,
+      planned,
+      events.map((c) => c.seq),
+    );
+    return { events, planned };
+  }
+
+  /**
+   * A batch that fails is tried again in halves, down to single events; an event that fails
+   * alone is deferred in the outbox (with its error) and its neighbours are fanned out.
+   */
+  async function fanOutIsolating(tenantId: string, seqs: number[], result: FanOutResult): Promise<void> {
+    try {
+      const done = await deps.database.transaction((tx) => fanOutBatch(tx, tenantId, new Set(seqs)));
+      result.events += done.events.length;
+      for (const p of done.planned) result.destinations.add(p.destinationId);
+    } catch (error) {
+      if (seqs.length === 1) {
+        deps.logger.error(
+          { err: error, tenantId, seq: seqs[0] },
+          'fan-out of one event failed: it waits in the outbox',
+        );
+        await deps.outbox.defer(
+          deps.database.executor,
+          tenantId,
+          seqs,
+          error instanceof Error ? error.message : String(error),
+        );
+        return;
       }
-      planned.push({
-        destinationId: row.id,
-        orderingKey,
-        maxAgeSeconds: row.retryMaxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
-      });
+      const half = Math.ceil(seqs.length / 2);
+      await fanOutIsolating(tenantId, seqs.slice(0, half), result);
+      await fanOutIsolating(tenantId, seqs.slice(half), result);
     }
-    return planned;
   }
 
   return {
-    /**
-     * Idempotent: a re-run for the same events creates nothing. Answers, per event this call
-     * fanned out, the destinations to drain (events already fanned out are not in the answer).
-     */
-    async fanOutMany(targets: FanOutTarget[]): Promise<Map<string, string[]>> {
-      const done = await deps.deliveries.fanOutMany(targets, plan);
-      return new Map(done.map(({ event, destinationIds }) => [event.id, destinationIds]));
+    async fanOutTenant(tenantId: string, shouldStop: () => boolean = () => false): Promise<FanOutResult> {
+      const result: FanOutResult = { events: 0, destinations: new Set(), more: false };
+      const deadline = Date.now() + options.timeBudgetMs;
+      while (!shouldStop()) {
+        if (Date.now() > deadline) return { ...result, more: true };
+        let done: Awaited<ReturnType<typeof fanOutBatch>>;
+        try {
+          done = await deps.database.transaction((tx) => fanOutBatch(tx, tenantId));
+        } catch (error) {
+          deps.logger.warn({ err: error, tenantId }, 'fan-out batch failed: isolating the event that breaks it');
+          const claimed = await deps.database.transaction((tx) =>
+            deps.outbox.claim(tx, tenantId, options.batchSize, options.batchBytes),
+          );
+          if (claimed.length === 0) return result;
+          await fanOutIsolating(
+            tenantId,
+            claimed.map((c) => c.seq),
+            result,
+          );
+          continue;
+        }
+        if (done.events.length === 0) return result;
+        result.events += done.events.length;
+        for (const p of done.planned) result.destinations.add(p.destinationId);
+      }
+      return { ...result, more: true };
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { DlqReason, LastError } from '@sluice/db/schema';
+import type { LastError } from '@sluice/db/schema/deliveries';
+import type { DlqReason } from '@sluice/db/schema/dlq';
 import type { DeliveryOutcome } from '@sluice/destinations/types';
 import { nextAttemptAt } from './retry-policy.ts';
 

@@ -1,6 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type JobName, type JobPayload, jobCatalog } from './catalog.ts';
+import { type JobName, type JobPayload, jobCatalog, QUEUE_PREFIX } from './catalog.ts';
 
 /** Typed enqueueing for every queue of the catalog, over one shared connection. */
 export function createJobProducer(connection: Redis) {
@@ -10,7 +10,7 @@ export function createJobProducer(connection: Redis) {
     let found = queues.get(queue);
     if (!found) {
       // skipWaitingForReady: an HTTP request must not wait on a Redis that is down.
-      found = new Queue(queue, { connection, skipWaitingForReady: true });
+      found = new Queue(queue, { connection, prefix: QUEUE_PREFIX, skipWaitingForReady: true });
       // Errors surface on each add(); without a listener they would crash the process.
       found.on('error', () => {});
       queues.set(queue, found);
@@ -18,7 +18,7 @@ export function createJobProducer(connection: Redis) {
     return found;
   };
 
-  /** Many jobs of one kind in one round trip (the batch endpoint enqueues 500 at once). */
+  /** Jobs of one kind; several go in one round trip. */
   async function enqueue<N extends JobName>(name: N, payloads: JobPayload<N>[]): Promise<void> {
     if (payloads.length === 0) return;
     const entry = jobCatalog[name];
@@ -29,50 +29,32 @@ export function createJobProducer(connection: Redis) {
       data: entry.payload.parse(payload),
       opts: { ...entry.options, ...identify(payload) },
     }));
-    // One job (every single-event POST) skips addBulk's MULTI: ioredis builds each pipeline by
-    // copying every loaded script onto it, which cost the API more CPU than the add itself.
-    if (jobs.length === 1) await queueFor(name).add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+    // One job skips addBulk's MULTI: ioredis builds each pipeline by copying every loaded
+    // script onto it, which costs more CPU than the add itself.
+    const [only] = jobs;
+    if (only && jobs.length === 1) await queueFor(name).add(only.name, only.data, only.opts);
     else await queueFor(name).addBulk(jobs);
   }
-  /**
-   * The sweeper's re-enqueue, for jobs with a fixed id: adds the jobs Redis no longer has (a
-   * flush, a crash before enqueue) and retries the ones that failed for good (a kept failed
-   * job would make BullMQ ignore the add); jobs still waiting or running are left alone.
-   */
-  async function requeue<N extends 'fanOut' | 'dlqReplay'>(name: N, payloads: JobPayload<N>[]) {
-    const identify = jobCatalog[name].identify as (payload: JobPayload<N>) => JobsOptions;
-    const queue = queueFor(name);
-    const missing: JobPayload<N>[] = [];
-    let retried = 0;
-    for (const payload of payloads) {
-      const job = await queue.getJob(String(identify(payload).jobId));
-      if (!job) missing.push(payload);
-      else if (await job.isFailed()) {
-        await job.retry();
-        retried += 1;
-      }
-    }
-    await enqueue(name, missing);
-    return { added: missing.length, retried };
-  }
 
-  const enqueueFanOuts = (payloads: JobPayload<'fanOut'>[]) => enqueue('fanOut', payloads);
-  const enqueueDrains = (payloads: JobPayload<'drain'>[]) => enqueue('drain', payloads);
-  const enqueueDlqReplays = (payloads: JobPayload<'dlqReplay'>[]) => enqueue('dlqReplay', payloads);
+  /**
+   * The sweeper's re-enqueue of bulk replays (fixed job ids): adds the jobs Redis no longer
+   * has and retries the ones that failed for good; jobs still waiting or running are left alone.
+   */
+  async function requeueDlqReplays(payloads: JobPayload<'dlqReplay'>[]) {
+    const queue = queueFor('dlqReplay');
+    const missing: JobPayload<'dlqReplay'>[] = [];
+    for (const payload of payloads) {
+      const job = await queue.getJob(String(jobCatalog.dlqReplay.identify(payload).jobId));
+      if (!job) missing.push(payload);
+      else if (await job.isFailed()) await job.retry();
+    }
+    await enqueue('dlqReplay', missing);
+  }
 
   return {
     queueFor,
-    enqueueDlqReplays,
-    enqueueFanOuts,
-    enqueueDrains,
-
-    /**
-     * The sweeper's re-enqueue: adds the jobs Redis no longer has (a flush, a crash before
-     * enqueue) and retries the ones that failed for good; jobs still waiting are left alone.
-     */
-    requeueFanOuts: (payloads: JobPayload<'fanOut'>[]) => requeue('fanOut', payloads),
-    requeueDlqReplays: (payloads: JobPayload<'dlqReplay'>[]) => requeue('dlqReplay', payloads),
-
+    enqueue,
+    requeueDlqReplays,
     async close(): Promise<void> {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
     },

@@ -94,7 +94,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         aws,
         awsEndpoints: config.awsEndpoints,
         logger,
-        sweeper: { intervalMs: 60_000, graceMs: 0 },
+        sweeper: { intervalMs: 60_000 },
         pollIntervalMs: 200,
         drain: options.drain,
       });

@@ -1,6 +1,5 @@
 import type { FieldError } from '@sluice/contracts/field-errors';
 import { toFieldErrors } from '@sluice/contracts/field-errors';
-import { InvalidCursorError } from '@sluice/db/pagination';
 import { AppError } from '@sluice/errors/app-error';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestValidationError } from 'fastify-zod-openapi';
@@ -65,11 +64,11 @@ function toProblem(error: FastifyError | AppError | Error): Problem {
       errors: error.errors,
     };
   }
-  if (error instanceof InvalidCursorError) {
-    const errors = [{ path: 'query.cursor', message: error.message }];
-    return { status: 400, code: 'validation_failed', title: titles[400]!, detail: 'The cursor is not valid.', errors };
-  }
   const fastifyError = error as FastifyError;
+  // A path id that cannot be one of ours names nothing: not found, as any unknown id.
+  if (fastifyError.validation && fastifyError.validationContext === 'params') {
+    return { status: 404, code: 'not_found', title: titles[404]!, detail: 'No such resource.' };
+  }
   if (fastifyError.validation) return validationProblem(fastifyError);
   const known = fastifyError.code ? fastifyClientErrors[fastifyError.code] : undefined;
   if (known) return { ...known, title: titles[known.status]!, detail: known.detail ?? error.message };

@@ -11,13 +11,13 @@ import type {
   DestinationFilters,
   DestinationsRepository,
 } from '@sluice/db/repositories/destinations-repository';
-import type { DestinationRow, EventRow, NewDestinationRow } from '@sluice/db/schema';
+import type { DestinationRow, NewDestinationRow } from '@sluice/db/schema/destinations';
 import { testDestination } from '@sluice/destinations/destination-test';
 import { type DestinationResolver, UnusableDestinationError } from '@sluice/destinations/resolver';
 import type { DestinationType } from '@sluice/destinations/types';
 import { badRequest, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
-import { toDestinationView } from './destination-views.ts';
+import { toDestinationView } from '../views/destinations.ts';
 
 type AuthInput = CreateDestinationInput['auth'];
 type AuthColumns = Required<
@@ -33,8 +33,7 @@ export function createDestinationService(deps: {
   destinations: DestinationsRepository;
   aws: AwsRuntime;
   resolver: DestinationResolver;
-  jobs: Pick<JobProducer, 'enqueueDrains'>;
-  regroup: (destinationId: string, orderingKey: (event: EventRow) => string | null) => Promise<number>;
+  jobs: Pick<JobProducer, 'enqueue'>;
 }) {
   /**
    * Sluice's own principal for the trust policy; undefined when STS cannot say (no credentials,
@@ -111,10 +110,19 @@ export function createDestinationService(deps: {
     };
   }
 
-  /** Pending deliveries take the groups of the new config (see reassignOrderingKeys). */
-  async function regroupPending(row: DestinationRow): Promise<void> {
-    const { destination } = deps.resolver.configure(row);
-    await deps.regroup(row.id, (event) => destination.orderingKey(toDeliverableEvent(toEventView(event))));
+  /**
+   * Whether a new config forms FIFO groups differently (a new messageGroupIdField, a queue that
+   * became FIFO or stopped being one): then the pending deliveries must be regrouped.
+   */
+  function groupsChange(current: DestinationRow, config: Record<string, unknown>): boolean {
+    const before = deps.resolver.validate(current.type, current.config);
+    const after = deps.resolver.validate(current.type, config);
+    if (!before.ok || !after.ok) return true;
+    if (!before.destination.isFifo && !after.destination.isFifo) return false;
+    return (
+      before.destination.isFifo !== after.destination.isFifo ||
+      before.destination.config.messageGroupIdField !== after.destination.config.messageGroupIdField
+    );
   }
 
   async function mustGet(tenantId: string, id: string): Promise<DestinationRow> {
@@ -127,7 +135,7 @@ export function createDestinationService(deps: {
     await mustGet(tenantId, id);
     const row = (await deps.destinations.update(tenantId, id, { pausedAt: paused ? new Date() : null }))!;
     // Resumed: its waiting deliveries go out now, in order (the drain claims group heads first).
-    if (!paused) await deps.jobs.enqueueDrains([{ tenantId, destinationId: id }]).catch(() => {});
+    if (!paused) await deps.jobs.enqueue('drain', [{ tenantId, destinationId: id }]).catch(() => {});
     return view(row);
   }
 
@@ -172,17 +180,23 @@ export function createDestinationService(deps: {
       }
       // A new queue or topic may have another size limit: the test endpoint learns it again.
       if (changes.config) changes.maxMessageBytes = null;
+      // Regrouping starts with the change itself: from this commit on, no drain claims until
+      // the pending deliveries carry the new groups (a background job, see destination-maintenance).
+      const regroup = changes.config !== undefined && groupsChange(current, changes.config);
+      if (regroup) changes.regroupingAt = new Date();
       const row = await deps.destinations.update(tenantId, id, changes);
       if (!row) throw notFound('Destination');
-      if (changes.config) await regroupPending(row);
+      if (regroup)
+        await deps.jobs.enqueue('maintenance', [{ tenantId, destinationId: id, task: 'regroup' }]).catch(() => {});
       if (row.enabled && !row.pausedAt)
-        await deps.jobs.enqueueDrains([{ tenantId, destinationId: id }]).catch(() => {});
+        await deps.jobs.enqueue('drain', [{ tenantId, destinationId: id }]).catch(() => {});
       return view(row);
     },
 
+    /** 204 at once: the backlog goes to the dead-letter queue in the background (and the sweeper makes sure). */
     async remove(tenantId: string, id: string): Promise<void> {
-      const { deleted } = await deps.destinations.deleteWithPendingDeliveries(tenantId, id);
-      if (!deleted) throw notFound('Destination');
+      if (!(await deps.destinations.markDeleted(tenantId, id))) throw notFound('Destination');
+      await deps.jobs.enqueue('maintenance', [{ tenantId, destinationId: id, task: 'purge' }]).catch(() => {});
     },
 
     pause: (tenantId: string, id: string) => setPaused(tenantId, id, true),

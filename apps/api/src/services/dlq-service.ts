@@ -1,38 +1,14 @@
-import { toEventView } from '@sluice/db/event-view';
+import type { DatabaseHandle } from '@sluice/db/client';
 import type { PageRequest } from '@sluice/db/pagination';
 import type { DeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import type { DlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import type { DlqActor, DlqFilters, DlqRepository, DlqScope } from '@sluice/db/repositories/dlq-repository';
 import type { EventsRepository } from '@sluice/db/repositories/events-repository';
-import type { DlqEntryRow, DlqReplayRow } from '@sluice/db/schema';
+import type { ReplayService } from '@sluice/delivery/replay-service';
 import { AppError, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
-import { toAttemptView } from './delivery-views.ts';
-
-export const toDlqEntryView = (row: DlqEntryRow) => ({
-  id: row.id,
-  deliveryId: row.deliveryId,
-  eventId: row.eventId,
-  destinationId: row.destinationId,
-  tenantId: row.tenantId,
-  customerExternalId: row.customerExternalId,
-  eventType: row.eventType,
-  reason: row.reason,
-  lastError: row.lastError,
-  attempts: row.attempts,
-  state: row.state,
-  createdAt: row.createdAt.toISOString(),
-  replayCount: row.replayCount,
-});
-
-const toReplayView = (row: DlqReplayRow) => ({
-  replayId: row.id,
-  status: row.status,
-  total: row.total,
-  replayed: row.replayed,
-  failed: row.failed,
-});
+import { toAttemptLog, toDlqEntryView, toEventView, toReplayView } from '../views/records.ts';
 
 const refusals = {
   not_open: ['not_replayable', 'This entry is already being replayed, or was resolved or discarded.'],
@@ -46,14 +22,18 @@ const refusals = {
   ],
 } as const;
 
+const refuse = (why: keyof typeof refusals) => new AppError(refusals[why][0], 409, refusals[why][1]);
+
 const tenantOfScope = (scope: DlqScope) => ('allTenants' in scope ? (scope.tenantId ?? null) : scope.tenantId);
 
 export function createDlqService(deps: {
+  database: Pick<DatabaseHandle, 'transaction' | 'executor'>;
   dlq: DlqRepository;
   replays: DlqReplaysRepository;
+  replay: Pick<ReplayService, 'replay'>;
   events: Pick<EventsRepository, 'get'>;
-  deliveries: Pick<DeliveriesRepository, 'attemptLog'>;
-  jobs: Pick<JobProducer, 'enqueueDrains' | 'enqueueDlqReplays'>;
+  deliveries: Pick<DeliveriesRepository, 'get' | 'failedAttempts'>;
+  jobs: Pick<JobProducer, 'enqueue'>;
   tenantExists: (tenantId: string) => Promise<boolean>;
   logger: Logger;
 }) {
@@ -63,6 +43,10 @@ export function createDlqService(deps: {
     return entry;
   }
 
+  /** A wake-up after a commit is not vital: if it is lost, the poller or the sweeper catches up. */
+  const pickedUpLater = (what: string) => (error: unknown) =>
+    deps.logger.warn({ err: error }, `${what} enqueue failed; it is picked up later`);
+
   return {
     async list(scope: DlqScope, filters: DlqFilters, page: PageRequest) {
       const result = await deps.dlq.list(scope, filters, page);
@@ -71,52 +55,53 @@ export function createDlqService(deps: {
 
     async get(scope: DlqScope, id: string) {
       const entry = await mustGet(scope, id);
-      const event = await deps.events.get(entry.tenantId, entry.eventId);
-      if (!event) throw new AppError('internal_error', 500, `event ${entry.eventId} of entry ${id} is missing`);
-      const attempts = await deps.deliveries.attemptLog(entry.deliveryId);
-      return { ...toDlqEntryView(entry), event: toEventView(event), attemptLog: attempts.map(toAttemptView) };
+      const [event, delivery] = await Promise.all([
+        deps.events.get(entry.tenantId, entry.eventId),
+        deps.deliveries.get(entry.tenantId, entry.deliveryId),
+      ]);
+      if (!event || !delivery)
+        throw new AppError('internal_error', 500, `the event or delivery of entry ${id} is missing`);
+      const attemptLog = toAttemptLog(delivery, await deps.deliveries.failedAttempts(delivery.id));
+      return { ...toDlqEntryView(entry), event: toEventView(event), attemptLog };
     },
 
     async replay(scope: DlqScope, id: string, actor: DlqActor) {
       const entry = await mustGet(scope, id);
-      const [outcome] = await deps.dlq.replay(scope, [id]);
+      const { outcomes, wake: destinations } = await deps.replay.replay(scope, [id]);
+      const [outcome] = outcomes;
       // The entry exists (mustGet) but was not replayable: resolved, discarded, or replaying.
-      if (!outcome) throw new AppError(refusals.not_open[0], 409, refusals.not_open[1]);
-      if (outcome.status !== 'replayed') {
-        const [code, detail] = refusals[outcome.status];
-        throw new AppError(code, 409, detail);
-      }
-      await deps.dlq.audit({ tenantId: entry.tenantId, actor, action: 'replay', entryId: id });
-      await deps.jobs
-        .enqueueDrains([{ tenantId: entry.tenantId, destinationId: entry.destinationId }])
-        .catch((error: unknown) =>
-          deps.logger.warn({ err: error }, 'drain enqueue failed; the poller will pick it up'),
-        );
+      if (!outcome) throw refuse('not_open');
+      if (outcome.status !== 'replayed') throw refuse(outcome.status);
+      await deps.dlq.audit(deps.database.executor, { tenantId: entry.tenantId, actor, action: 'replay', entryId: id });
+      await deps.jobs.enqueue('drain', destinations).catch(pickedUpLater('drain'));
       return { deliveryId: outcome.deliveryId };
     },
 
     async discard(scope: DlqScope, id: string, actor: DlqActor) {
       const entry = await mustGet(scope, id);
-      if (!(await deps.dlq.discard(scope, id))) throw new AppError(refusals.not_open[0], 409, refusals.not_open[1]);
-      await deps.dlq.audit({ tenantId: entry.tenantId, actor, action: 'discard', entryId: id });
+      const discarded = await deps.database.transaction(async (tx) => {
+        if (!(await deps.dlq.discard(tx, scope, id))) return false;
+        await deps.dlq.audit(tx, { tenantId: entry.tenantId, actor, action: 'discard', entryId: id });
+        return true;
+      });
+      if (!discarded) throw refuse('not_open');
     },
 
     async startBulkReplay(scope: DlqScope, filters: DlqFilters, actor: DlqActor) {
       const tenantId = tenantOfScope(scope);
       if (tenantId && !(await deps.tenantExists(tenantId))) throw notFound('Tenant');
-      const started = await deps.replays.start(scope, filters);
-      await deps.dlq.audit({
-        tenantId: tenantOfScope(scope),
-        actor,
-        action: 'bulk_replay',
-        replayId: started.replayId,
-        filter: { ...filters },
+      const started = await deps.database.transaction(async (tx) => {
+        const replay = await deps.replays.start(tx, scope, filters);
+        await deps.dlq.audit(tx, {
+          tenantId,
+          actor,
+          action: 'bulk_replay',
+          replayId: replay.replayId,
+          filter: { ...filters },
+        });
+        return replay;
       });
-      await deps.jobs
-        .enqueueDlqReplays([{ replayId: started.replayId }])
-        .catch((error: unknown) =>
-          deps.logger.warn({ err: error }, 'replay enqueue failed; the sweeper will pick it up'),
-        );
+      await deps.jobs.enqueue('dlqReplay', [{ replayId: started.replayId }]).catch(pickedUpLater('replay'));
       return started;
     },
 

@@ -1,13 +1,14 @@
-import { type DeliverableEvent, toDeliverableEvent } from '@sluice/contracts/events';
-import { sql } from 'drizzle-orm';
-import type { Database } from '../client.ts';
-import { toEventView } from '../event-view.ts';
-import type { LastError } from '../schema.ts';
+import { randomUUID } from 'node:crypto';
+import type { DeliverableEvent } from '@sluice/contracts/events';
+import type { Executor } from '../client.ts';
+import { deliverableOf, EVENT_COLUMNS, type EventColumns } from '../event-view.ts';
+import type { LastError } from '../schema/deliveries.ts';
 
 /**
- * Claiming due deliveries of one destination. A claim moves next_attempt_at forward by
- * the lease, so claimed rows are not due while in flight and come due again if the worker
- * dies before recording an outcome.
+ * Claiming one destination's due deliveries. A claim stamps its claim id and moves the due
+ * time forward by the lease (on the queue row of a standard destination, on the group of a
+ * FIFO one), so claimed work is not due while in flight and comes due again if the worker
+ * dies before recording an outcome. Each claim is bounded by rows and by bytes.
  */
 export interface ClaimedDelivery {
   id: string;
@@ -17,120 +18,127 @@ export interface ClaimedDelivery {
   retryBase: number;
   expiresAt: Date;
   orderingKey: string | null;
+  orderSeq: number;
   event: DeliverableEvent;
 }
 
-const claimedColumns = sql`
-  d.id, d.claim_id, d.attempts, d.retry_base, d.expires_at, d.ordering_key,
-  e.id as event_id, e.tenant_id, e.seq, e.idempotency_key, e.request_hash, e.event_type, e.occurred_at, e.source,
-  e.customer_external_id, e.correlation_id, e.payload, e.metadata, e.received_at, e.fanned_out_at`;
+export interface ClaimLimits {
+  rows: number;
+  bytes: number;
+  leaseMs: number;
+}
 
-interface ClaimedRow extends Record<string, unknown> {
+interface ClaimedRow extends EventColumns {
   id: string;
-  claim_id: string;
   attempts: number;
   retry_base: number;
   expires_at: Date;
   ordering_key: string | null;
-  event_id: string;
-  tenant_id: string;
-  seq: string;
-  idempotency_key: string;
-  request_hash: string;
-  event_type: string;
-  occurred_at: Date;
-  source: string;
-  customer_external_id: string;
-  correlation_id: string | null;
-  payload: Record<string, unknown>;
-  metadata: Record<string, string | number | boolean> | null;
-  received_at: Date;
-  fanned_out_at: Date | null;
+  order_seq: string;
 }
 
-const toClaimed = (row: ClaimedRow): ClaimedDelivery => ({
-  id: row.id,
-  claimId: row.claim_id,
-  attempts: row.attempts,
-  retryBase: row.retry_base,
-  expiresAt: new Date(row.expires_at),
-  orderingKey: row.ordering_key,
-  event: toDeliverableEvent(
-    toEventView({
-      id: row.event_id,
-      tenantId: row.tenant_id,
-      seq: Number(row.seq),
-      idempotencyKey: row.idempotency_key,
-      requestHash: row.request_hash,
-      eventType: row.event_type,
-      occurredAt: new Date(row.occurred_at),
-      source: row.source,
-      customerExternalId: row.customer_external_id,
-      correlationId: row.correlation_id,
-      payload: row.payload,
-      metadata: row.metadata,
-      receivedAt: new Date(row.received_at),
-      fannedOutAt: row.fanned_out_at ? new Date(row.fanned_out_at) : null,
-    }),
-  ),
-});
+const DELIVERY_COLUMNS = `d.id, d.attempts, d.retry_base, d.expires_at, d.ordering_key, d.order_seq, ${EVENT_COLUMNS}`;
 
-export function createDeliveryClaims(db: Database) {
+const toClaimed =
+  (claimId: string) =>
+  (row: ClaimedRow): ClaimedDelivery => ({
+    id: row.id,
+    claimId,
+    attempts: row.attempts,
+    retryBase: row.retry_base,
+    expiresAt: row.expires_at,
+    orderingKey: row.ordering_key,
+    orderSeq: Number(row.order_seq),
+    event: deliverableOf(row),
+  });
+
+export function createDeliveryClaims(ex: Executor) {
   return {
     /** Standard destinations: any due deliveries, oldest due first; concurrent claimers skip each other's rows. */
-    async claimDue(destinationId: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-      const result = await db.execute<ClaimedRow>(sql`
-        with claimed as (
-          select id from deliveries
-          where destination_id = ${destinationId} and status = 'pending' and next_attempt_at <= now()
-          order by next_attempt_at
-          limit ${limit}
-          for update skip locked
-        )
-        update deliveries d
-        set next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}), claim_id = gen_random_uuid(), updated_at = now()
-        from claimed, events e
-        where d.id = claimed.id and e.id = d.event_id
-        returning ${claimedColumns}`);
-      return result.rows.map(toClaimed);
+    async claimDue(destinationId: string, limits: ClaimLimits): Promise<ClaimedDelivery[]> {
+      const claimId = randomUUID();
+      const result = await ex.query<ClaimedRow>({
+        name: 'claims-due',
+        text: `with candidates as (
+                 select delivery_id, due_at, bytes from delivery_queue
+                 where destination_id = $1 and ordering_key is null and due_at <= now()
+                 order by due_at limit $2
+                 for update skip locked
+               ),
+               sized as (
+                 select delivery_id, sum(bytes) over (order by due_at, delivery_id) - bytes as before from candidates
+               ),
+               claimed as (
+                 update delivery_queue q set due_at = now() + make_interval(secs => $3), claim_id = $4
+                 from sized s where q.destination_id = $1 and q.delivery_id = s.delivery_id and s.before < $5
+                 returning q.delivery_id
+               )
+               select ${DELIVERY_COLUMNS}
+               from claimed c join deliveries d on d.id = c.delivery_id join events e on e.id = d.event_id`,
+        values: [destinationId, limits.rows, limits.leaseMs / 1000, claimId, limits.bytes],
+      });
+      return result.rows.map(toClaimed(claimId));
     },
 
     /**
-     * FIFO destinations: only the head (lowest order_seq) of each message group, and only
-     * when that head is due, so message n+1 of a group never leaves before message n is
-     * delivered or dead. Heads whose event is newer than the customer's oldest event not yet
-     * fanned out are held back too: that older event may still add a delivery ahead of them.
+     * FIFO destinations: the head (lowest turn) of each due group, so message n+1 of a group
+     * never leaves before message n is delivered or dead. Heads newer than the customer's oldest
+     * event not yet fanned out are held back (the watermark): that event may still add a
+     * delivery ahead of them. A due group with nothing in line is removed, unless a turn was
+     * enqueued after it (tail_seq past done_seq): then it stays for the next claim to see.
      */
     async claimGroupHeads(
       destination: { id: string; tenantId: string; customerExternalId: string },
-      limit: number,
-      leaseMs: number,
+      limits: ClaimLimits,
     ): Promise<ClaimedDelivery[]> {
-      const result = await db.execute<ClaimedRow>(sql`
-        with watermark as (
-          select coalesce(min(seq), 9223372036854775807) as seq from events
-          where tenant_id = ${destination.tenantId} and customer_external_id = ${destination.customerExternalId}
-            and fanned_out_at is null
-        ),
-        heads as (
-          select distinct on (ordering_key) id, next_attempt_at, order_seq from deliveries
-          where destination_id = ${destination.id} and status = 'pending'
-          order by ordering_key, order_seq
-        ),
-        claimed as (
-          select d.id from deliveries d
-          join heads h on h.id = d.id
-          where h.next_attempt_at <= now() and h.order_seq < (select seq from watermark)
-          order by h.order_seq
-          limit ${limit}
-          for update of d skip locked
-        )
-        update deliveries d
-        set next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}), claim_id = gen_random_uuid(), updated_at = now()
-        from claimed, events e
-        where d.id = claimed.id and e.id = d.event_id and d.status = 'pending' and d.next_attempt_at <= now()
-        returning ${claimedColumns}`);
-      return result.rows.map(toClaimed);
+      const claimId = randomUUID();
+      const result = await ex.query<ClaimedRow>({
+        name: 'claims-group-heads',
+        text: `with watermark as (
+                 select coalesce(min(seq), 9223372036854775807) as seq from event_outbox
+                 where tenant_id = $2 and customer_external_id = $3
+               ),
+               due as (
+                 select ordering_key from fifo_groups
+                 where destination_id = $1 and due_at <= now()
+                 order by due_at limit $4
+                 for update skip locked
+               ),
+               heads as (
+                 select due.ordering_key, h.delivery_id, h.order_seq, h.bytes from due
+                 left join lateral (
+                   select delivery_id, order_seq, bytes from delivery_queue q
+                   where q.destination_id = $1 and q.ordering_key = due.ordering_key
+                   order by q.order_seq limit 1
+                 ) h on true
+               ),
+               emptied as (
+                 delete from fifo_groups g using heads
+                 where g.destination_id = $1 and g.ordering_key = heads.ordering_key and heads.delivery_id is null
+                   and g.tail_seq <= g.done_seq
+               ),
+               sized as (
+                 select ordering_key, delivery_id, sum(bytes) over (order by order_seq) - bytes as before from heads
+                 where delivery_id is not null and order_seq < (select seq from watermark)
+               ),
+               leased as (
+                 update fifo_groups g set due_at = now() + make_interval(secs => $5), claim_id = $6
+                 from sized s where g.destination_id = $1 and g.ordering_key = s.ordering_key and s.before < $7
+                 returning s.delivery_id
+               )
+               select ${DELIVERY_COLUMNS}
+               from leased l join deliveries d on d.id = l.delivery_id join events e on e.id = d.event_id`,
+        values: [
+          destination.id,
+          destination.tenantId,
+          destination.customerExternalId,
+          limits.rows,
+          limits.leaseMs / 1000,
+          claimId,
+          limits.bytes,
+        ],
+      });
+      return result.rows.map(toClaimed(claimId));
     },
 
     /**
@@ -138,14 +146,30 @@ export function createDeliveryClaims(db: Database) {
      * claimed but will not send (a destination it cannot use now, a lease too short to finish).
      * Only while the claim still holds them.
      */
-    async release(claimed: ClaimedDelivery[], at: Date, lastError?: LastError): Promise<void> {
+    async release(destinationId: string, claimed: ClaimedDelivery[], at: Date, lastError?: LastError): Promise<void> {
       if (claimed.length === 0) return;
-      await db.$client.query(
-        `update deliveries d set next_attempt_at = $3, last_error = coalesce($4::jsonb, d.last_error), updated_at = now()
-         from unnest($1::uuid[], $2::uuid[]) as v(id, claim_id)
-         where d.id = v.id and d.claim_id = v.claim_id and d.status = 'pending'`,
-        [claimed.map((c) => c.id), claimed.map((c) => c.claimId), at, lastError ? JSON.stringify(lastError) : null],
-      );
+      await ex.query({
+        name: 'claims-release',
+        text: `with v as (select * from unnest($2::uuid[], $3::text[], $4::uuid[]) as v(id, ordering_key, claim_id)),
+               standard as (
+                 update delivery_queue q set due_at = $5, claim_id = null from v
+                 where q.destination_id = $1 and q.delivery_id = v.id and q.claim_id = v.claim_id
+               ),
+               fifo as (
+                 update fifo_groups g set due_at = $5, claim_id = null from v
+                 where g.destination_id = $1 and g.ordering_key = v.ordering_key and g.claim_id = v.claim_id
+               )
+               update deliveries d set last_error = $6::jsonb, updated_at = now()
+               from v where $6::jsonb is not null and d.id = v.id and d.status = 'pending'`,
+        values: [
+          destinationId,
+          claimed.map((c) => c.id),
+          claimed.map((c) => c.orderingKey),
+          claimed.map((c) => c.claimId),
+          at,
+          lastError ? JSON.stringify(lastError) : null,
+        ],
+      });
     },
   };
 }

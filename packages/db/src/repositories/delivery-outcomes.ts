@@ -1,11 +1,11 @@
-import type { PoolClient } from 'pg';
-import type { Database } from '../client.ts';
-import { newId } from '../ids.ts';
-import type { DlqReason, LastError } from '../schema.ts';
+import type { Executor } from '../client.ts';
+import type { LastError } from '../schema/deliveries.ts';
+import type { DlqReason } from '../schema/dlq.ts';
 
 /**
- * What became of one attempt of one delivery, as the drain decided it; `claimId` is the claim
- * it answers for, `at` and `durationMs` the provider call's.
+ * What became of one attempt of one delivery, as the drain decided it: `claimId` is the claim
+ * it answers for, `at` and `durationMs` the provider call's. The event facts feed the
+ * dead-letter entry and the stats.
  */
 export type RecordedOutcome = {
   deliveryId: string;
@@ -13,6 +13,11 @@ export type RecordedOutcome = {
   attemptNo: number;
   at: Date;
   durationMs: number;
+  orderingKey: string | null;
+  orderSeq: number;
+  /** The delivery was replayed from the dead-letter queue: its entry resolves once delivered. */
+  replayed: boolean;
+  event: { id: string; eventType: string; customerExternalId: string; receivedAt: string };
 } & (
   | { kind: 'delivered'; providerMessageId?: string | undefined }
   | { kind: 'retry'; error: LastError; nextAttemptAt: Date }
@@ -20,139 +25,116 @@ export type RecordedOutcome = {
 );
 
 /**
- * Records a batch of outcomes in one transaction of a few statements, whatever the batch
- * size: delivery states, the attempt log, and dead-letter entries for the dead ones. A
- * dead delivery that was being replayed reopens its entry with replayCount + 1.
- *
- * Only outcomes whose claim still holds the delivery are recorded: if a worker's lease ran
- * out and another worker claimed the delivery again, the first worker's late outcome changes
- * nothing (it cannot mark dead what the second delivered, nor release a group head early).
- * Answers the ids that were recorded.
+ * Records a claim round's outcomes in one statement of data-modifying CTEs, whatever their
+ * number: the queue (a finished delivery leaves it, a retried one gets its due time back),
+ * the FIFO groups (the next turn comes due, or the head waits out its backoff), the delivery
+ * row (a HOT update), failed attempts, dead-letter entries, and the resolving of replayed
+ * entries. Only outcomes whose claim still holds the delivery are recorded: a worker whose
+ * lease ran out cannot overwrite what a later claim did. Answers the ids that were recorded.
  */
-export function createDeliveryOutcomes(db: Database) {
-  const pool = db.$client;
-
+export function createDeliveryOutcomes(ex: Executor) {
   return {
-    async record(all: RecordedOutcome[]): Promise<Set<string>> {
+    async record(destination: { id: string; tenantId: string }, all: RecordedOutcome[]): Promise<Set<string>> {
       if (all.length === 0) return new Set();
-      // Most batches have no dead delivery: one statement, atomic by itself.
-      if (!all.some((o) => o.kind === 'dead')) return recordStatement(pool, all);
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
-        const recorded = await recordStatement(client, all);
-        const dead = all.filter(
-          (o): o is Extract<RecordedOutcome, { kind: 'dead' }> => o.kind === 'dead' && recorded.has(o.deliveryId),
-        );
-        await insertDeadLetters(client, dead);
-        await client.query('commit');
-        return recorded;
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+      const column = <T>(pick: (o: RecordedOutcome) => T) => all.map(pick);
+      const result = await ex.query<{ id: string }>({
+        name: 'outcomes-record',
+        text: `with v as (
+                 select * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[],
+                                      $8::text[], $9::timestamptz[], $10::int[], $11::text[], $12::bigint[], $13::text[],
+                                      $14::boolean[], $15::uuid[], $16::text[], $17::text[])
+                   as v(id, claim_id, kind, attempt_no, next_at, last_error, provider_message_id, at, duration_ms,
+                        ordering_key, order_seq, reason, replayed, event_id, event_type, customer_external_id)
+               ),
+               standard_done as (
+                 delete from delivery_queue q using v
+                 where q.destination_id = $1 and q.delivery_id = v.id and q.claim_id = v.claim_id
+                   and v.ordering_key is null and v.kind <> 'retry'
+                 returning q.delivery_id as id
+               ),
+               standard_retried as (
+                 update delivery_queue q set due_at = v.next_at, claim_id = null from v
+                 where q.destination_id = $1 and q.delivery_id = v.id and q.claim_id = v.claim_id
+                   and v.ordering_key is null and v.kind = 'retry'
+                 returning q.delivery_id as id
+               ),
+               groups as (
+                 update fifo_groups g set
+                   due_at = case when v.kind = 'retry' then v.next_at else now() end,
+                   claim_id = null,
+                   done_seq = case when v.kind = 'retry' then g.done_seq else greatest(g.done_seq, v.order_seq) end
+                 from v
+                 where g.destination_id = $1 and g.ordering_key = v.ordering_key and g.claim_id = v.claim_id
+                 returning v.id
+               ),
+               fifo_done as (
+                 delete from delivery_queue q using v join groups on groups.id = v.id
+                 where q.destination_id = $1 and q.delivery_id = v.id and v.kind <> 'retry'
+               ),
+               kept as (select id from standard_done union all select id from standard_retried union all select id from groups),
+               kept_v as (select v.* from v join kept on kept.id = v.id),
+               changed as (
+                 update deliveries d set
+                   status = case kept_v.kind when 'retry' then 'pending' else kept_v.kind end,
+                   attempts = kept_v.attempt_no,
+                   last_error = coalesce(kept_v.last_error, d.last_error),
+                   delivered_at = case when kept_v.kind = 'delivered' then now() else d.delivered_at end,
+                   provider_message_id = coalesce(kept_v.provider_message_id, d.provider_message_id),
+                   last_duration_ms = kept_v.duration_ms,
+                   updated_at = now()
+                 from kept_v where d.id = kept_v.id
+               ),
+               attempts as (
+                 insert into delivery_attempts (delivery_id, n, at, duration_ms, outcome, error_code, error_message)
+                 select id, attempt_no, at, duration_ms,
+                        case kind when 'dead' then 'permanent_error' else 'transient_error' end,
+                        last_error->>'code', last_error->>'message'
+                 from kept_v where kind <> 'delivered'
+                 on conflict do nothing
+               ),
+               resolved as (
+                 update dlq_entries q set state = 'resolved', updated_at = now() from kept_v
+                 where q.delivery_id = kept_v.id and kept_v.kind = 'delivered' and kept_v.replayed and q.state = 'replaying'
+               ),
+               dead as (
+                 insert into dlq_entries (id, tenant_id, delivery_id, event_id, destination_id, customer_external_id,
+                                          event_type, reason, last_error, attempts)
+                 select gen_random_uuid(), $18::uuid, id, event_id, $1::uuid, customer_external_id, event_type, reason,
+                        last_error, attempt_no
+                 from kept_v where kind = 'dead'
+                 on conflict (delivery_id) do update set
+                   state = 'open', reason = excluded.reason, last_error = excluded.last_error,
+                   attempts = excluded.attempts,
+                   replay_count = dlq_entries.replay_count + case when dlq_entries.state = 'replaying' then 1 else 0 end,
+                   updated_at = now()
+                 -- A resolved or discarded entry is history: nothing reopens it.
+                 where dlq_entries.state in ('open', 'replaying')
+               )
+               select id from kept`,
+        values: [
+          destination.id,
+          column((o) => o.deliveryId),
+          column((o) => o.claimId),
+          column((o) => o.kind),
+          column((o) => o.attemptNo),
+          column((o) => (o.kind === 'retry' ? o.nextAttemptAt : null)),
+          column((o) => (o.kind === 'delivered' ? null : JSON.stringify(o.error))),
+          column((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
+          column((o) => o.at),
+          column((o) => Math.round(o.durationMs)),
+          column((o) => o.orderingKey),
+          column((o) => o.orderSeq),
+          column((o) => (o.kind === 'dead' ? o.reason : null)),
+          column((o) => o.replayed),
+          column((o) => o.event.id),
+          column((o) => o.event.eventType),
+          column((o) => o.event.customerExternalId),
+          destination.tenantId,
+        ],
+      });
+      return new Set(result.rows.map((row) => row.id));
     },
   };
-}
-
-type Queryable = Pick<PoolClient, 'query'>;
-
-/**
- * The outcomes as one statement of data-modifying CTEs (PostgreSQL runs them atomically):
- * delivery states, the attempt log and the resolving of replayed entries, for the rows whose
- * claim still holds them. One round trip per batch: five (begin, three statements, commit)
- * were the drain's largest cost after the send itself.
- */
-async function recordStatement(client: Queryable, all: RecordedOutcome[]): Promise<Set<string>> {
-  const changed = await client.query<{ id: string }>({
-    name: 'delivery-outcomes-record',
-    text: `with v as (
-             select * from unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::text[],
-                                  $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::timestamptz[],
-                                  $13::int[])
-               as v(id, status, attempt_no, next_attempt_at, last_error, provider_message_id, claim_id,
-                    attempt_id, outcome, error_code, error_message, at, duration_ms)
-           ),
-           changed as (
-             update deliveries d set
-               status = v.status,
-               attempts = v.attempt_no,
-               next_attempt_at = coalesce(v.next_attempt_at, d.next_attempt_at),
-               last_error = coalesce(v.last_error, d.last_error),
-               delivered_at = case when v.status = 'delivered' then now() else d.delivered_at end,
-               provider_message_id = coalesce(v.provider_message_id, d.provider_message_id),
-               updated_at = now()
-             from v
-             where d.id = v.id and d.status = 'pending' and d.claim_id = v.claim_id
-             returning d.id
-           ),
-           attempts as (
-             insert into delivery_attempts (id, delivery_id, n, at, duration_ms, outcome, error_code, error_message,
-                                            provider_message_id)
-             select v.attempt_id, v.id, v.attempt_no, v.at, v.duration_ms, v.outcome, v.error_code,
-                    v.error_message, v.provider_message_id
-             from v join changed on changed.id = v.id
-           ),
-           -- A replayed delivery that got through leaves the dead-letter list.
-           resolved as (
-             update dlq_entries q set state = 'resolved', updated_at = now()
-             from v join changed on changed.id = v.id
-             where q.delivery_id = v.id and v.status = 'delivered' and q.state = 'replaying'
-           )
-           select id from changed`,
-    values: [
-      all.map((o) => o.deliveryId),
-      all.map((o) => (o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'pending' : 'dead')),
-      all.map((o) => o.attemptNo),
-      all.map((o) => (o.kind === 'retry' ? o.nextAttemptAt : null)),
-      all.map((o) => (o.kind === 'delivered' ? null : JSON.stringify(o.error))),
-      all.map((o) => (o.kind === 'delivered' ? (o.providerMessageId ?? null) : null)),
-      all.map((o) => o.claimId),
-      all.map(() => newId()),
-      all.map((o) =>
-        o.kind === 'delivered' ? 'delivered' : o.kind === 'retry' ? 'transient_error' : 'permanent_error',
-      ),
-      all.map((o) => (o.kind === 'delivered' ? null : o.error.code)),
-      all.map((o) => (o.kind === 'delivered' ? null : o.error.message)),
-      all.map((o) => o.at),
-      all.map((o) => Math.round(o.durationMs)),
-    ],
-  });
-  return new Set(changed.rows.map((row) => row.id));
-}
-
-/** Dead deliveries become (or reopen) their dead-letter entry; used by the drain and by deletes. */
-export async function insertDeadLetters(
-  client: Queryable,
-  dead: { deliveryId: string; error: LastError | null; reason: DlqReason }[],
-): Promise<void> {
-  if (dead.length === 0) return;
-  await client.query(
-    `insert into dlq_entries (id, tenant_id, delivery_id, event_id, destination_id, customer_external_id, event_type,
-                              reason, last_error, attempts)
-     select v.entry_id, d.tenant_id, d.id, d.event_id, d.destination_id, e.customer_external_id, e.event_type,
-            v.reason, v.last_error, d.attempts
-     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[]) as v(entry_id, delivery_id, reason, last_error)
-     join deliveries d on d.id = v.delivery_id
-     join events e on e.id = d.event_id
-     on conflict (delivery_id) do update set
-       state = 'open',
-       reason = excluded.reason,
-       last_error = excluded.last_error,
-       attempts = excluded.attempts,
-       replay_count = dlq_entries.replay_count + case when dlq_entries.state = 'replaying' then 1 else 0 end,
-       updated_at = now()
-     -- A resolved or discarded entry is history: nothing reopens it.
-     where dlq_entries.state in ('open', 'replaying')`,
-    [
-      dead.map(() => newId()),
-      dead.map((d) => d.deliveryId),
-      dead.map((d) => d.reason),
-      dead.map((d) => (d.error ? JSON.stringify(d.error) : null)),
-    ],
-  );
 }
 
 export type DeliveryOutcomes = ReturnType<typeof createDeliveryOutcomes>;

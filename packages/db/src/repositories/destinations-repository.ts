@@ -1,10 +1,7 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
-import type { PoolClient } from 'pg';
-import type { Database } from '../client.ts';
-import { isId } from '../ids.ts';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../client.ts';
 import { afterCursor, type PageRequest, toPage } from '../pagination.ts';
-import { type DestinationRow, destinations, type NewDestinationRow } from '../schema.ts';
-import { insertDeadLetters } from './delivery-outcomes.ts';
+import { type DestinationRow, destinations, type NewDestinationRow } from '../schema/destinations.ts';
 
 export interface DestinationFilters {
   customerExternalId?: string | undefined;
@@ -15,35 +12,48 @@ export type DestinationChanges = Partial<
   Omit<NewDestinationRow, 'id' | 'tenantId' | 'customerExternalId' | 'type' | 'createdAt' | 'deletedAt'>
 >;
 
-/** Every read and write names the tenant; deleted destinations are invisible here. */
-export function createDestinationsRepository(db: Database) {
+/** Every read and write names the tenant; deleted destinations are invisible here unless said. */
+export function createDestinationsRepository(ex: Executor) {
   const visible = (tenantId: string, id: string) =>
     and(eq(destinations.tenantId, tenantId), eq(destinations.id, id), isNull(destinations.deletedAt));
 
   return {
     async insert(row: NewDestinationRow): Promise<DestinationRow> {
-      const [inserted] = await db.insert(destinations).values(row).returning();
+      const [inserted] = await ex.db.insert(destinations).values(row).returning();
       return inserted!;
     },
 
     async get(tenantId: string, id: string): Promise<DestinationRow | undefined> {
-      if (!isId(id)) return undefined;
-      const [row] = await db.select().from(destinations).where(visible(tenantId, id));
+      const [row] = await ex.db.select().from(destinations).where(visible(tenantId, id));
       return row;
     },
 
     /** Also finds deleted destinations: for dead-letter entries and workers that must know why. */
     async getIncludingDeleted(tenantId: string, id: string): Promise<DestinationRow | undefined> {
-      if (!isId(id)) return undefined;
-      const [row] = await db
+      const [row] = await ex.db
         .select()
         .from(destinations)
         .where(and(eq(destinations.tenantId, tenantId), eq(destinations.id, id)));
       return row;
     },
 
+    /** The fan-out's candidates: the customers' destinations that are not deleted. */
+    async forCustomers(tx: Executor, tenantId: string, customerExternalIds: string[]): Promise<DestinationRow[]> {
+      if (customerExternalIds.length === 0) return [];
+      return tx.db
+        .select()
+        .from(destinations)
+        .where(
+          and(
+            eq(destinations.tenantId, tenantId),
+            inArray(destinations.customerExternalId, customerExternalIds),
+            isNull(destinations.deletedAt),
+          ),
+        );
+    },
+
     async list(tenantId: string, filters: DestinationFilters, page: PageRequest) {
-      const rows = await db
+      const rows = await ex.db
         .select()
         .from(destinations)
         .where(
@@ -61,8 +71,7 @@ export function createDestinationsRepository(db: Database) {
     },
 
     async update(tenantId: string, id: string, changes: DestinationChanges): Promise<DestinationRow | undefined> {
-      if (!isId(id)) return undefined;
-      const [row] = await db
+      const [row] = await ex.db
         .update(destinations)
         .set({ ...changes, updatedAt: new Date() })
         .where(visible(tenantId, id))
@@ -70,88 +79,32 @@ export function createDestinationsRepository(db: Database) {
       return row;
     },
 
-    /**
-     * The pending deliveries of destinations deleted in the last hour go to the dead-letter
-     * queue. DELETE does this in its own transaction; this pass (the sweeper's) catches what a
-     * fan-out or a replay created while that DELETE committed: neither locks the destination,
-     * so they cannot hold a DELETE or a PATCH up.
-     */
-    async deadLetterOrphans(): Promise<number> {
-      const client = await db.$client.connect();
-      try {
-        await client.query('begin');
-        const count = await deadLetterPendingOf(
-          client,
-          `destination_id in (select id from destinations where deleted_at > now() - interval '1 hour')`,
-          [],
-        );
-        await client.query('commit');
-        return count;
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
-
-    /** Learned by the test endpoint; not an edit, so the destination's version (updatedAt) stays. */
+    /** Learned from AWS; not an edit, so the destination's version (updatedAt) stays. */
     async setMaxMessageBytes(tenantId: string, id: string, maxMessageBytes: number): Promise<void> {
-      await db.update(destinations).set({ maxMessageBytes }).where(visible(tenantId, id));
+      await ex.db.update(destinations).set({ maxMessageBytes }).where(visible(tenantId, id));
     },
 
     /**
-     * Soft-deletes the destination and, in the same transaction, moves its pending
-     * deliveries to the dead-letter queue with reason destination_deleted: nothing waits
-     * forever on a destination that is gone. Returns false when there was no such destination.
+     * Soft-deletes the destination: drains stop at once, and its backlog goes to the dead-letter
+     * queue in the background (bounded batches). Answers false when there was no such destination.
      */
-    async deleteWithPendingDeliveries(
-      tenantId: string,
-      id: string,
-    ): Promise<{ deleted: boolean; deadLettered: number }> {
-      if (!isId(id)) return { deleted: false, deadLettered: 0 };
-      const client = await db.$client.connect();
-      try {
-        await client.query('begin');
-        const deleted = await client.query(
-          `update destinations set deleted_at = now(), enabled = false, updated_at = now()
-           where tenant_id = $1 and id = $2 and deleted_at is null returning id`,
-          [tenantId, id],
-        );
-        if (deleted.rowCount === 0) {
-          await client.query('rollback');
-          return { deleted: false, deadLettered: 0 };
-        }
-        const deadLettered = await deadLetterPendingOf(client, 'destination_id = $1', [id]);
-        await client.query('commit');
-        return { deleted: true, deadLettered };
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+    async markDeleted(tenantId: string, id: string): Promise<boolean> {
+      const rows = await ex.db
+        .update(destinations)
+        .set({ deletedAt: sql`now()`, enabled: false, updatedAt: sql`now()` })
+        .where(visible(tenantId, id))
+        .returning({ id: destinations.id });
+      return rows.length > 0;
+    },
+
+    /** The regroup barrier: set while pending deliveries take new group keys, then cleared. */
+    async setRegrouping(tenantId: string, id: string, regrouping: boolean): Promise<void> {
+      await ex.db
+        .update(destinations)
+        .set({ regroupingAt: regrouping ? sql`now()` : null })
+        .where(and(eq(destinations.tenantId, tenantId), eq(destinations.id, id)));
     },
   };
-}
-
-/** Moves the pending deliveries matching `where` to the dead-letter queue (destination_deleted). */
-async function deadLetterPendingOf(client: PoolClient, where: string, params: unknown[]): Promise<number> {
-  const error = {
-    code: 'destination_deleted',
-    message: 'The destination was deleted before this delivery was sent.',
-    at: new Date().toISOString(),
-  };
-  const dead = await client.query<{ id: string }>(
-    `update deliveries set status = 'dead', last_error = $${params.length + 1}, updated_at = now()
-     where ${where} and status = 'pending' returning id`,
-    [...params, JSON.stringify(error)],
-  );
-  await insertDeadLetters(
-    client,
-    dead.rows.map((row) => ({ deliveryId: row.id, error, reason: 'destination_deleted' as const })),
-  );
-  return dead.rowCount ?? 0;
 }
 
 export type DestinationsRepository = ReturnType<typeof createDestinationsRepository>;

@@ -1,10 +1,11 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { Database } from '../client.ts';
-import { isId, newId } from '../ids.ts';
+import type { Executor } from '../client.ts';
+import { newId } from '../ids.ts';
 import { afterCursor, type PageRequest, toPage } from '../pagination.ts';
-import { type ApiKeyRow, apiKeys, type TenantRow, tenants } from '../schema.ts';
+import { type ApiKeyRow, apiKeys, type TenantRow, tenants } from '../schema/tenants.ts';
 
-export function createTenantsRepository(db: Database) {
+export function createTenantsRepository(ex: Executor) {
+  const { db } = ex;
   return {
     async create(name: string): Promise<TenantRow> {
       const [row] = await db.insert(tenants).values({ id: newId(), name }).returning();
@@ -12,7 +13,6 @@ export function createTenantsRepository(db: Database) {
     },
 
     async exists(tenantId: string): Promise<boolean> {
-      if (!isId(tenantId)) return false;
       const rows = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId));
       return rows.length > 0;
     },
@@ -50,7 +50,6 @@ export function createTenantsRepository(db: Database) {
 
     /** Returns false when no such key exists; revoking twice is harmless. */
     async revokeApiKey(keyId: string): Promise<boolean> {
-      if (!isId(keyId)) return false;
       const rows = await db
         .update(apiKeys)
         .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })

@@ -7,26 +7,23 @@ import {
   tenantParamsSchema,
   tenantSchema,
 } from '@sluice/contracts/tenants';
-import type { TenantsRepository } from '@sluice/db/repositories/tenants-repository';
-import type { TenantRow } from '@sluice/db/schema';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
 import type { ApiKeyService } from '../../services/api-key-service.ts';
+import type { TenantService } from '../../services/tenant-service.ts';
 
-const tenantView = (row: TenantRow) => ({ id: row.id, name: row.name, createdAt: row.createdAt.toISOString() });
 const config = { access: 'operator' as const };
 const tags = ['Tenants and keys'];
 
 export function adminTenantRoutes(deps: {
-  tenants: TenantsRepository;
+  tenants: TenantService;
   apiKeys: ApiKeyService;
 }): FastifyPluginAsyncZodOpenApi {
   return async (app) => {
     app.post('/v1/admin/tenants', {
       config,
       schema: { tags, body: createTenantSchema, response: { 201: tenantSchema, ...errorResponses(400, 401, 403) } },
-      handler: async (request, reply) =>
-        reply.status(201).send(tenantView(await deps.tenants.create(request.body.name))),
+      handler: async (request, reply) => reply.status(201).send(await deps.tenants.create(request.body.name)),
     });
 
     app.get('/v1/admin/tenants', {
@@ -36,10 +33,7 @@ export function adminTenantRoutes(deps: {
         querystring: listQuerySchema,
         response: { 200: listResponse(tenantSchema), ...errorResponses(400, 401, 403) },
       },
-      handler: async (request) => {
-        const page = await deps.tenants.list(request.query);
-        return { data: page.data.map(tenantView), nextCursor: page.nextCursor };
-      },
+      handler: async (request) => deps.tenants.list({ limit: request.query.limit, after: request.query.cursor }),
     });
 
     app.post('/v1/admin/tenants/:tenantId/api-keys', {

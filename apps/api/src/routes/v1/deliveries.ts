@@ -1,18 +1,15 @@
-import { errorResponses, idSchema, listQuerySchema, listResponse } from '@sluice/contracts/common';
+import { errorResponses, listQuerySchema, listResponse, pathIdSchema } from '@sluice/contracts/common';
 import { deliveryListQuerySchema, deliverySchema, deliveryWithAttemptsSchema } from '@sluice/contracts/deliveries';
-import type { DeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
-import { notFound } from '@sluice/errors/app-error';
+
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
 import { tenantOf } from '../../plugins/auth.ts';
-import { toAttemptView, toDeliveryView } from '../../services/delivery-views.ts';
+import type { DeliveryService } from '../../services/delivery-service.ts';
 
 const config = { access: 'tenantAdmin' as const };
 const tags = ['Deliveries'];
 
-export function deliveryRoutes(deps: {
-  deliveries: Pick<DeliveriesRepository, 'list' | 'get' | 'attemptLog'>;
-}): FastifyPluginAsyncZodOpenApi {
+export function deliveryRoutes(deps: { service: DeliveryService }): FastifyPluginAsyncZodOpenApi {
   return async (app) => {
     app.get('/v1/deliveries', {
       config,
@@ -23,8 +20,7 @@ export function deliveryRoutes(deps: {
       },
       handler: async (request) => {
         const { limit, cursor, ...filters } = request.query;
-        const page = await deps.deliveries.list(tenantOf(request).tenantId, filters, { limit, cursor });
-        return { data: page.data.map(toDeliveryView), nextCursor: page.nextCursor };
+        return deps.service.list(tenantOf(request).tenantId, filters, { limit, after: cursor });
       },
     });
 
@@ -32,14 +28,10 @@ export function deliveryRoutes(deps: {
       config,
       schema: {
         tags,
-        params: z.object({ id: idSchema }),
+        params: z.object({ id: pathIdSchema }),
         response: { 200: deliveryWithAttemptsSchema, ...errorResponses(401, 403, 404) },
       },
-      handler: async (request) => {
-        const row = await deps.deliveries.get(tenantOf(request).tenantId, request.params.id);
-        if (!row) throw notFound('Delivery');
-        return { ...toDeliveryView(row), attemptLog: (await deps.deliveries.attemptLog(row.id)).map(toAttemptView) };
-      },
+      handler: async (request) => deps.service.get(tenantOf(request).tenantId, request.params.id),
     });
   };
 }

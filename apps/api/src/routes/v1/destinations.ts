@@ -1,4 +1,4 @@
-import { errorResponses, idSchema, listQuerySchema, listResponse } from '@sluice/contracts/common';
+import { errorResponses, listQuerySchema, listResponse, pathIdSchema } from '@sluice/contracts/common';
 import {
   createDestinationSchema,
   destinationListQuerySchema,
@@ -13,7 +13,7 @@ import type { DestinationService } from '../../services/destination-service.ts';
 
 const config = { access: 'tenantAdmin' as const };
 const tags = ['Destinations'];
-const params = z.object({ id: idSchema });
+const params = z.object({ id: pathIdSchema });
 
 export function destinationRoutes(deps: { service: DestinationService }): FastifyPluginAsyncZodOpenApi {
   const { service } = deps;
@@ -38,7 +38,7 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       },
       handler: async (request) => {
         const { limit, cursor, ...filters } = request.query;
-        return service.list(tenantOf(request).tenantId, filters, { limit, cursor });
+        return service.list(tenantOf(request).tenantId, filters, { limit, after: cursor });
       },
     });
 

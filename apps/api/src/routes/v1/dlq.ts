@@ -1,4 +1,4 @@
-import { errorResponses, idSchema, listQuerySchema, listResponse } from '@sluice/contracts/common';
+import { errorResponses, listQuerySchema, listResponse, pathIdSchema } from '@sluice/contracts/common';
 import {
   bulkReplayAcceptedSchema,
   bulkReplaySchema,
@@ -54,7 +54,7 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
   const { service, mount } = deps;
   const config = { access: mount.access };
   const tags = ['Dead-letter queue'];
-  const params = z.object({ id: idSchema });
+  const params = z.object({ id: pathIdSchema });
   const scopeQuery = mount.access === 'operator' ? operatorDlqFiltersSchema.pick({ tenantId: true }) : z.object({});
 
   return async (app) => {
@@ -67,7 +67,7 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
       },
       handler: async (request) => {
         const { limit, cursor, ...filters } = request.query;
-        return service.list(mount.scope(request, tenantIdOf(filters)), filters, { limit, cursor });
+        return service.list(mount.scope(request, tenantIdOf(filters)), filters, { limit, after: cursor });
       },
     });
 
@@ -135,7 +135,7 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
       config,
       schema: {
         tags,
-        params: z.object({ replayId: idSchema }),
+        params: z.object({ replayId: pathIdSchema }),
         response: { 200: bulkReplaySchema, ...errorResponses(401, 403, 404) },
       },
       handler: async (request) => service.getBulkReplay(mount.scope(request, undefined), request.params.replayId),

@@ -1,4 +1,4 @@
-import { errorResponses, idSchema, listQuerySchema, listResponse } from '@sluice/contracts/common';
+import { errorResponses, listQuerySchema, listResponse, pathIdSchema } from '@sluice/contracts/common';
 import {
   batchResultSchema,
   eventAcceptedSchema,
@@ -8,25 +8,16 @@ import {
   eventSchema,
   eventWithDeliveriesSchema,
 } from '@sluice/contracts/events';
-import { toEventView } from '@sluice/db/event-view';
-import type { EventsRepository } from '@sluice/db/repositories/events-repository';
-import { AppError, notFound } from '@sluice/errors/app-error';
+import { AppError } from '@sluice/errors/app-error';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
 import { tenantOf } from '../../plugins/auth.ts';
-import type { EventIngestService } from '../../services/event-ingest-service.ts';
+import type { EventService } from '../../services/event-service.ts';
 
 const config = { access: 'events' as const };
 const tags = ['Events'];
 
-export function eventRoutes(deps: {
-  ingest: EventIngestService;
-  events: Pick<EventsRepository, 'get' | 'list'>;
-  deliveriesOfEvent: (
-    tenantId: string,
-    eventId: string,
-  ) => Promise<z.infer<typeof eventWithDeliveriesSchema>['deliveries']>;
-}): FastifyPluginAsyncZodOpenApi {
+export function eventRoutes(deps: { service: EventService }): FastifyPluginAsyncZodOpenApi {
   return async (app) => {
     app.post('/v1/events', {
       config,
@@ -37,7 +28,7 @@ export function eventRoutes(deps: {
         response: { 200: eventAcceptedSchema, 202: eventAcceptedSchema, ...errorResponses(400, 401, 403, 409, 413) },
       },
       handler: async (request, reply) => {
-        const result = await deps.ingest.ingestOne(tenantOf(request).tenantId, request.body);
+        const result = await deps.service.ingestOne(tenantOf(request).tenantId, request.body);
         if (result.status === 'rejected') {
           throw new AppError(
             'idempotency_conflict',
@@ -59,7 +50,7 @@ export function eventRoutes(deps: {
         response: { 200: batchResultSchema, ...errorResponses(400, 401, 403, 413) },
       },
       handler: async (request) => ({
-        results: await deps.ingest.ingestBatch(tenantOf(request).tenantId, request.body.events),
+        results: await deps.service.ingestBatch(tenantOf(request).tenantId, request.body.events),
       }),
     });
 
@@ -67,15 +58,10 @@ export function eventRoutes(deps: {
       config,
       schema: {
         tags,
-        params: z.object({ id: idSchema }),
+        params: z.object({ id: pathIdSchema }),
         response: { 200: eventWithDeliveriesSchema, ...errorResponses(401, 403, 404) },
       },
-      handler: async (request) => {
-        const { tenantId } = tenantOf(request);
-        const row = await deps.events.get(tenantId, request.params.id);
-        if (!row) throw notFound('Event');
-        return { ...toEventView(row), deliveries: await deps.deliveriesOfEvent(tenantId, row.id) };
-      },
+      handler: async (request) => deps.service.get(tenantOf(request).tenantId, request.params.id),
     });
 
     app.get('/v1/events', {
@@ -87,8 +73,7 @@ export function eventRoutes(deps: {
       },
       handler: async (request) => {
         const { limit, cursor, ...filters } = request.query;
-        const page = await deps.events.list(tenantOf(request).tenantId, filters, { limit, cursor });
-        return { data: page.data.map(toEventView), nextCursor: page.nextCursor };
+        return deps.service.list(tenantOf(request).tenantId, filters, { limit, after: cursor });
       },
     });
   };

@@ -2,10 +2,13 @@ import { canonicalJson, sha256Hex } from '@sluice/contracts/canonical-json';
 import { type EventInput, eventInputSchema } from '@sluice/contracts/events';
 import { type FieldError, toFieldErrors } from '@sluice/contracts/field-errors';
 import { newId } from '@sluice/db/ids';
-import type { EventsRepository, NewEvent } from '@sluice/db/repositories/events-repository';
-import type { JobProducer } from '@sluice/jobs/producer';
-import type { Logger } from '@sluice/logger/logger';
+import type { PageRequest } from '@sluice/db/pagination';
+import { encodeCursor } from '@sluice/db/pagination';
+import type { DeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
+import type { EventFilters, EventsRepository, NewEvent } from '@sluice/db/repositories/events-repository';
+import { notFound } from '@sluice/errors/app-error';
 import type { ApiMetrics } from '../metrics.ts';
+import { toEventView } from '../views/records.ts';
 
 export type IngestResult =
   | { index: number; status: 'accepted' | 'duplicate'; id: string }
@@ -27,20 +30,22 @@ function toNewEvent(input: EventInput, requestHash: string): NewEvent {
     source: input.source,
     customerExternalId: input.customerExternalId,
     correlationId: input.correlationId ?? null,
-    payload: input.payload,
-    metadata: input.metadata ?? null,
+    payloadJson: JSON.stringify(input.payload),
+    metadataJson: input.metadata ? JSON.stringify(input.metadata) : null,
   };
 }
 
-export function createEventIngestService(deps: {
-  events: Pick<EventsRepository, 'insertMany' | 'findByIdempotencyKeys'>;
-  jobs: Pick<JobProducer, 'enqueueFanOuts'>;
-  logger: Logger;
+export function createEventService(deps: {
+  events: EventsRepository;
+  deliveries: Pick<DeliveriesRepository, 'summariesForEvent'>;
+  /** Wakes the tenant's fan-out (debounced, never awaited by a request). */
+  wakeFanOut: (tenantId: string) => void;
   metrics: Pick<ApiMetrics, 'eventsAccepted'>;
 }) {
   /**
-   * Stores valid events in one statement, then enqueues their fan-out. Answers once the
-   * rows are committed; if Redis is away the sweeper enqueues them later.
+   * Stores valid events with their outbox rows in one statement, then wakes the tenant's
+   * fan-out. Answers once the rows are committed; if the wake-up is lost (Redis away), the
+   * sweeper finds the outbox rows later.
    */
   async function accept(tenantId: string, items: { index: number; input: EventInput }[]): Promise<IngestResult[]> {
     const results: IngestResult[] = [];
@@ -55,12 +60,10 @@ export function createEventIngestService(deps: {
 
     const candidates = [...firstByKey.values()];
     const inserted = new Set(
-      (
-        await deps.events.insertMany(
-          tenantId,
-          candidates.map((c) => c.row),
-        )
-      ).map((r) => r.id),
+      await deps.events.insertMany(
+        tenantId,
+        candidates.map((c) => c.row),
+      ),
     );
     const skippedKeys = candidates.filter((c) => !inserted.has(c.row.id)).map((c) => c.row.idempotencyKey);
     const stored = new Map(
@@ -82,19 +85,26 @@ export function createEventIngestService(deps: {
     for (const { index, row } of candidates) results.push(resolve(index, row.idempotencyKey, row.requestHash, row.id));
     for (const { index, key, hash } of repeats) results.push(resolve(index, key, hash));
 
-    const acceptedIds = [...inserted];
-    if (acceptedIds.length > 0) {
-      deps.metrics.eventsAccepted.inc(acceptedIds.length);
-      await deps.jobs
-        .enqueueFanOuts(acceptedIds.map((eventId) => ({ tenantId, eventId })))
-        .catch((error: unknown) =>
-          deps.logger.warn({ err: error, count: acceptedIds.length }, 'fan-out enqueue failed; the sweeper will retry'),
-        );
+    if (inserted.size > 0) {
+      deps.metrics.eventsAccepted.inc(inserted.size);
+      deps.wakeFanOut(tenantId);
     }
     return results;
   }
 
   return {
+    async get(tenantId: string, eventId: string) {
+      const row = await deps.events.get(tenantId, eventId);
+      if (!row) throw notFound('Event');
+      return { ...toEventView(row), deliveries: await deps.deliveries.summariesForEvent(tenantId, row.id) };
+    },
+
+    async list(tenantId: string, filters: EventFilters, page: PageRequest) {
+      const { rows, more } = await deps.events.list(tenantId, filters, page);
+      const last = rows.at(-1);
+      return { data: rows.map(toEventView), nextCursor: more && last ? encodeCursor(last.id) : null };
+    },
+
     async ingestOne(tenantId: string, input: EventInput): Promise<IngestResult> {
       const [result] = await accept(tenantId, [{ index: 0, input }]);
       return result!;
@@ -115,4 +125,4 @@ export function createEventIngestService(deps: {
   };
 }
 
-export type EventIngestService = ReturnType<typeof createEventIngestService>;
+export type EventService = ReturnType<typeof createEventService>;

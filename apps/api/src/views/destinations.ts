@@ -1,6 +1,6 @@
 import type { AwsIdentity } from '@sluice/aws/credentials';
 import { buildTrustPolicy } from '@sluice/aws/trust-policy';
-import type { DestinationRow } from '@sluice/db/schema';
+import type { DestinationRow } from '@sluice/db/schema/destinations';
 import { DEFAULT_MAX_AGE_SECONDS } from '@sluice/delivery/retry-policy';
 
 /** A destination as clients see it: never the secret, always the ExternalId and trust policy. */

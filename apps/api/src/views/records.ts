@@ -1,0 +1,102 @@
+import type { EventView } from '@sluice/contracts/events';
+import type { DeliveryAttemptRow, DeliveryRow } from '@sluice/db/schema/deliveries';
+import type { DlqEntryRow, DlqReplayRow } from '@sluice/db/schema/dlq';
+import type { EventRow } from '@sluice/db/schema/events';
+import type { TenantRow } from '@sluice/db/schema/tenants';
+
+/**
+ * Rows as clients read them: the one place stored shapes become API shapes (destinations have
+ * their own file, views/destinations.ts). Services call these; routes never map rows.
+ */
+
+export const toTenantView = (row: TenantRow) => ({
+  id: row.id,
+  name: row.name,
+  createdAt: row.createdAt.toISOString(),
+});
+
+export function toEventView(row: EventRow): EventView {
+  return {
+    id: row.id,
+    eventType: row.eventType,
+    occurredAt: row.occurredAt.toISOString(),
+    source: row.source,
+    customerExternalId: row.customerExternalId,
+    idempotencyKey: row.idempotencyKey,
+    correlationId: row.correlationId,
+    payload: row.payload,
+    metadata: row.metadata,
+    receivedAt: row.receivedAt.toISOString(),
+  };
+}
+
+/** `nextAttemptAt`: when a pending delivery is due next (from the queue), null once final. */
+export const toDeliveryView = (row: DeliveryRow, nextAttemptAt: Date | undefined) => ({
+  id: row.id,
+  eventId: row.eventId,
+  destinationId: row.destinationId,
+  status: row.status,
+  attempts: row.attempts,
+  lastError: row.lastError,
+  deliveredAt: row.deliveredAt?.toISOString() ?? null,
+  nextAttemptAt: row.status === 'pending' && nextAttemptAt ? nextAttemptAt.toISOString() : null,
+  providerMessageId: row.providerMessageId,
+  createdAt: row.createdAt.toISOString(),
+});
+
+interface AttemptView {
+  n: number;
+  at: string;
+  durationMs: number;
+  outcome: 'delivered' | 'transient_error' | 'permanent_error';
+  errorCode?: string;
+  errorMessage?: string;
+  providerMessageId?: string;
+}
+
+/** Every attempt in order: the failed ones as logged, and the successful one from the delivery itself. */
+export function toAttemptLog(delivery: DeliveryRow, failed: DeliveryAttemptRow[]) {
+  const log: AttemptView[] = failed.map((row) => ({
+    n: row.n,
+    at: row.at.toISOString(),
+    durationMs: row.durationMs,
+    outcome: row.outcome,
+    ...(row.errorCode ? { errorCode: row.errorCode } : {}),
+    ...(row.errorMessage ? { errorMessage: row.errorMessage } : {}),
+  }));
+  if (delivery.status === 'delivered' && delivery.deliveredAt) {
+    const durationMs = delivery.lastDurationMs ?? 0;
+    log.push({
+      n: delivery.attempts,
+      at: new Date(delivery.deliveredAt.getTime() - durationMs).toISOString(),
+      durationMs,
+      outcome: 'delivered',
+      ...(delivery.providerMessageId ? { providerMessageId: delivery.providerMessageId } : {}),
+    });
+  }
+  return log.sort((a, b) => a.n - b.n);
+}
+
+export const toDlqEntryView = (row: DlqEntryRow) => ({
+  id: row.id,
+  deliveryId: row.deliveryId,
+  eventId: row.eventId,
+  destinationId: row.destinationId,
+  tenantId: row.tenantId,
+  customerExternalId: row.customerExternalId,
+  eventType: row.eventType,
+  reason: row.reason,
+  lastError: row.lastError,
+  attempts: row.attempts,
+  state: row.state,
+  createdAt: row.createdAt.toISOString(),
+  replayCount: row.replayCount,
+});
+
+export const toReplayView = (row: DlqReplayRow) => ({
+  replayId: row.id,
+  status: row.status,
+  total: row.total,
+  replayed: row.replayed,
+  failed: row.failed,
+});

@@ -1,0 +1,71 @@
+import type { DeliverableEvent } from '@sluice/contracts/events';
+import type { Executor } from '../client.ts';
+import { deliverableOf, EVENT_COLUMNS, type EventColumns } from '../event-view.ts';
+
+/**
+ * Giving a destination's pending deliveries the FIFO groups of its new config (a new
+ * messageGroupIdField, or a queue that became FIFO). The claim groups by ordering_key while
+ * the adapter sends with the new MessageGroupId: left stale, two messages of one new group
+ * could be in flight at once, or leave out of order. Runs while the destination is marked
+ * regrouping (nothing is claimed) and once no claim of it is live; safe to run again from
+ * the start after a crash, since every key is recomputed from the config.
+ */
+export function createRegroup(ex: Executor) {
+  return {
+    /** True while a claim of the destination may still be in flight. */
+    async hasLiveClaims(destinationId: string): Promise<boolean> {
+      const result = await ex.query<{ live: boolean }>(
+        `select exists (select 1 from delivery_queue where destination_id = $1 and claim_id is not null and due_at > now())
+             or exists (select 1 from fifo_groups where destination_id = $1 and claim_id is not null and due_at > now())
+           as live`,
+        [destinationId],
+      );
+      return result.rows[0]?.live ?? false;
+    },
+
+    /** One page of pending deliveries after `after` (by id), with new keys; answers the last id, or null at the end. */
+    async rekeyPage(
+      destinationId: string,
+      orderingKey: (event: DeliverableEvent) => string | null,
+      after: string,
+      pageSize: number,
+    ): Promise<string | null> {
+      const page = await ex.query<EventColumns & { delivery_id: string }>(
+        `select q.delivery_id, ${EVENT_COLUMNS}
+         from delivery_queue q join deliveries d on d.id = q.delivery_id join events e on e.id = d.event_id
+         where q.destination_id = $1 and q.delivery_id > $2
+         order by q.delivery_id limit $3`,
+        [destinationId, after, pageSize],
+      );
+      if (page.rows.length === 0) return null;
+      const ids = page.rows.map((row) => row.delivery_id);
+      const keys = page.rows.map((row) => orderingKey(deliverableOf(row)));
+      await ex.query(
+        `with v as (select * from unnest($2::uuid[], $3::text[]) as v(id, key)),
+         queue as (
+           update delivery_queue q set ordering_key = v.key, due_at = least(q.due_at, now()), claim_id = null
+           from v where q.destination_id = $1 and q.delivery_id = v.id
+         )
+         update deliveries d set ordering_key = v.key, updated_at = now() from v where d.id = v.id`,
+        [destinationId, ids, keys],
+      );
+      return ids.at(-1) ?? null;
+    },
+
+    /** The destination's FIFO groups, rebuilt from what is in line (after every page is rekeyed). */
+    async rebuildGroups(destinationId: string): Promise<void> {
+      await ex.query('delete from fifo_groups where destination_id = $1', [destinationId]);
+      // A fan-out committing meanwhile may have made a group already: its tail is kept if higher.
+      await ex.query(
+        `insert into fifo_groups (destination_id, ordering_key, tenant_id, tail_seq)
+         select destination_id, ordering_key, tenant_id, max(order_seq) from delivery_queue
+         where destination_id = $1 and ordering_key is not null
+         group by destination_id, ordering_key, tenant_id
+         on conflict (destination_id, ordering_key) do update set tail_seq = greatest(fifo_groups.tail_seq, excluded.tail_seq)`,
+        [destinationId],
+      );
+    },
+  };
+}
+
+export type Regroup = ReturnType<typeof createRegroup>;
