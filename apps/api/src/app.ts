@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { Config } from '@sluice/config/env';
+import { consoleDistDir } from '@sluice/console/paths';
 import type { DatabaseHandle } from '@sluice/db/client';
+import { createAccessTokensRepository } from '@sluice/db/repositories/access-tokens-repository';
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
+import { createDeliveryStatsRepository } from '@sluice/db/repositories/delivery-stats-repository';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
@@ -21,22 +24,32 @@ import { registerOpenApi } from './plugins/openapi.ts';
 import { registerProblemErrors } from './plugins/problem-errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
+import { consoleSessionRoutes } from './routes/v1/console-session.ts';
 import { deliveryRoutes } from './routes/v1/deliveries.ts';
 import { destinationRoutes } from './routes/v1/destinations.ts';
 import { dlqRoutes, operatorDlqMount, tenantDlqMount } from './routes/v1/dlq.ts';
 import { eventRoutes } from './routes/v1/events.ts';
+import { portalRoutes } from './routes/v1/portal.ts';
+import { statsRoutes } from './routes/v1/stats.ts';
+import { webAppRoutes } from './routes/web-app.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
+import { createConsoleSessionService } from './services/console-session-service.ts';
 import { createDestinationService } from './services/destination-service.ts';
 import { createDlqService } from './services/dlq-service.ts';
 import { createEventIngestService } from './services/event-ingest-service.ts';
+import { createPortalService } from './services/portal-service.ts';
+import { createStatsService } from './services/stats-service.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'OPERATOR_API_KEY' | 'awsEndpoints'>;
+  config: Pick<Config, 'OPERATOR_API_KEY' | 'awsEndpoints'> &
+    Partial<Pick<Config, 'SERVICE_PRINCIPAL_ARN' | 'PUBLIC_URL'>>;
   aws: AwsRuntime;
   database: DatabaseHandle;
   /** A producer connection (fails fast while Redis is down). */
   redis: Redis;
   logger: Logger;
+  /** The built console and portal pages (apps/console/dist by default). */
+  webAppDir?: string;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -76,9 +89,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     aws: deps.aws,
     awsEndpoints: deps.config.awsEndpoints,
     jobs,
+    servicePrincipalArn: deps.config.SERVICE_PRINCIPAL_ARN,
     regroup: (destinationId, orderingKey) => reassignOrderingKeys(deps.database.db, destinationId, orderingKey),
   });
   const apiKeys = createApiKeyService({ tenants, operatorApiKey: deps.config.OPERATOR_API_KEY });
+  const accessTokens = createAccessTokensRepository(deps.database.db);
+  const consoleSessions = createConsoleSessionService({ tokens: accessTokens, apiKeys });
+  const portal = createPortalService({ tokens: accessTokens });
   const ingest = createEventIngestService({ events, jobs, logger: deps.logger, metrics });
 
   app.addHook('onSend', async (request, reply) => {
@@ -91,7 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => jobs.close());
 
   registerProblemErrors(app);
-  registerAuth(app, apiKeys);
+  registerAuth(app, { apiKeys, consoleSessions, portal });
   await registerOpenApi(app);
 
   await app.register(
@@ -118,5 +135,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(dlqRoutes({ service: dlqService, mount: tenantDlqMount }));
   await app.register(dlqRoutes({ service: dlqService, mount: operatorDlqMount }));
+  await app.register(
+    statsRoutes({ stats: createStatsService({ stats: createDeliveryStatsRepository(deps.database.db) }) }),
+  );
+  await app.register(portalRoutes({ portal, publicUrl: deps.config.PUBLIC_URL }));
+  await app.register(
+    consoleSessionRoutes({
+      sessions: consoleSessions,
+      tenantName: async (tenantId) => (await tenants.get(tenantId))?.name ?? null,
+    }),
+  );
+  await app.register(
+    webAppRoutes({
+      distDir: deps.webAppDir ?? consoleDistDir,
+      portalFrameAncestors: async (sessionId) => {
+        const tenantId = await portal.tenantOfSession(sessionId);
+        return tenantId ? ((await tenants.get(tenantId))?.portalFrameAncestors ?? []) : [];
+      },
+    }),
+  );
   return app;
 }

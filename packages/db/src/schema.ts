@@ -23,6 +23,8 @@ export const tenants = pgTable('tenants', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  // Origins allowed to embed this tenant's customer portal (CSP frame-ancestors); empty: none.
+  portalFrameAncestors: text('portal_frame_ancestors').array().notNull().default(sql`'{}'::text[]`),
 });
 
 export const apiKeys = pgTable(
@@ -186,6 +188,8 @@ export const deliveries = pgTable(
     index('deliveries_pending_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
     index('deliveries_tenant_id_idx').on(t.tenantId, t.id),
     index('deliveries_event_idx').on(t.eventId),
+    // The backlog's age for GET /v1/stats (count and oldest pending per destination, index only).
+    index('deliveries_pending_age_idx').on(t.destinationId, t.createdAt).where(sql`${t.status} = 'pending'`),
   ],
 );
 
@@ -287,7 +291,7 @@ export const dlqAudit = pgTable(
   {
     id: uuid('id').primaryKey(),
     tenantId: uuid('tenant_id'),
-    actorKind: text('actor_kind').$type<'operator' | 'api_key'>().notNull(),
+    actorKind: text('actor_kind').$type<'operator' | 'api_key' | 'portal_token'>().notNull(),
     actorKeyId: uuid('actor_key_id'),
     action: text('action').$type<'replay' | 'discard' | 'bulk_replay'>().notNull(),
     entryId: uuid('entry_id'),
@@ -299,3 +303,87 @@ export const dlqAudit = pgTable(
 );
 
 export type DlqReplayRow = typeof dlqReplays.$inferSelect;
+
+/**
+ * Upper bounds (ms) of the accept-to-delivery latency histogram in delivery_stats; a last
+ * bucket counts everything slower. Changing them changes what stored counts mean: append only.
+ */
+export const LATENCY_BUCKET_BOUNDS_MS = [
+  10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000,
+] as const;
+
+/**
+ * Delivery outcomes per destination and minute, written with each batch's outcomes: GET
+ * /v1/stats reads these few rows, never the deliveries themselves.
+ */
+export const deliveryStats = pgTable(
+  'delivery_stats',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    destinationId: uuid('destination_id').notNull(),
+    // The start of the minute.
+    bucket: timestamp('bucket', { withTimezone: true, mode: 'date' }).notNull(),
+    delivered: integer('delivered').notNull().default(0),
+    retried: integer('retried').notNull().default(0),
+    dead: integer('dead').notNull().default(0),
+    // Delivered messages per latency bucket: LATENCY_BUCKET_BOUNDS_MS.length + 1 counts.
+    latencyCounts: integer('latency_counts').array().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.destinationId, t.bucket] }),
+    index('delivery_stats_tenant_bucket_idx').on(t.tenantId, t.bucket),
+  ],
+);
+
+/** A console sign-in: the cookie holds the token, this row only its SHA-256. */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    id: uuid('id').primaryKey(),
+    tokenHash: text('token_hash').notNull(),
+    kind: text('kind').$type<'operator' | 'tenant'>().notNull(),
+    tenantId: uuid('tenant_id').references(() => tenants.id),
+    // The tenant admin key signed in with: its revocation ends the session.
+    apiKeyId: uuid('api_key_id').references(() => apiKeys.id),
+    // For operator sessions: a hash of the OPERATOR_API_KEY of the time, so rotating it ends them.
+    operatorKeyHash: text('operator_key_hash'),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('console_sessions_token_hash_key').on(t.tokenHash),
+    index('console_sessions_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * Customer-scoped bearer tokens (portal sessions). `api` tokens are handed to the tenant by
+ * POST /v1/portal/sessions with a single-use code for the portal URL; the portal page trades
+ * that code for a `browser` token of its own. Only hashes are stored.
+ */
+export const portalTokens = pgTable(
+  'portal_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    customerExternalId: text('customer_external_id').notNull(),
+    kind: text('kind').$type<'api' | 'browser'>().notNull(),
+    tokenHash: text('token_hash').notNull(),
+    // The portal URL's code (SHA-256), null once used.
+    codeHash: text('code_hash'),
+    codeExpiresAt: timestamp('code_expires_at', { withTimezone: true, mode: 'date' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('portal_tokens_token_hash_key').on(t.tokenHash),
+    uniqueIndex('portal_tokens_code_hash_key').on(t.codeHash),
+    index('portal_tokens_customer_idx').on(t.tenantId, t.customerExternalId),
+  ],
+);
+
+export type PortalTokenRow = typeof portalTokens.$inferSelect;
+export type ConsoleSessionRow = typeof consoleSessions.$inferSelect;

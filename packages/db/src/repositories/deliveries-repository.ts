@@ -25,9 +25,23 @@ export interface DeliveryFilters {
   destinationId?: string | undefined;
   eventId?: string | undefined;
   status?: DeliveryStatus | undefined;
+  /** Only deliveries to this customer's destinations (a portal token's calls). */
+  customerExternalId?: string | undefined;
 }
 
 export function createDeliveriesRepository(db: Database) {
+  /** Deliveries to the destinations of one customer of a tenant (all of them when no customer is named). */
+  const ofCustomer = (tenantId: string, customerExternalId: string | undefined) =>
+    customerExternalId === undefined
+      ? undefined
+      : inArray(
+          deliveries.destinationId,
+          db
+            .select({ id: destinations.id })
+            .from(destinations)
+            .where(and(eq(destinations.tenantId, tenantId), eq(destinations.customerExternalId, customerExternalId))),
+        );
+
   /**
    * The fan-out of several events in one transaction of three statements, whatever their
    * number: lock the events, read their customers' destinations, then insert every
@@ -170,6 +184,7 @@ export function createDeliveriesRepository(db: Database) {
         .where(
           and(
             eq(deliveries.tenantId, tenantId),
+            ofCustomer(tenantId, filters.customerExternalId),
             filters.destinationId ? eq(deliveries.destinationId, filters.destinationId) : undefined,
             filters.eventId ? eq(deliveries.eventId, filters.eventId) : undefined,
             filters.status ? eq(deliveries.status, filters.status) : undefined,
@@ -181,12 +196,12 @@ export function createDeliveriesRepository(db: Database) {
       return toPage(rows, page.limit, (row) => row);
     },
 
-    async get(tenantId: string, id: string) {
+    async get(tenantId: string, id: string, customerExternalId?: string) {
       if (!isId(id)) return undefined;
       const [row] = await db
         .select()
         .from(deliveries)
-        .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.id, id)));
+        .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.id, id), ofCustomer(tenantId, customerExternalId)));
       return row;
     },
 

@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { Database } from '../client.ts';
 import { newId } from '../ids.ts';
 import type { DlqReason, LastError } from '../schema.ts';
+import { deadLetterStatsCte, latencyBoundsParam, outcomeStatsCtes } from './delivery-stats-writer.ts';
 
 /** What became of one attempt of one delivery, as the drain decided it; `claimId` is the claim it answers for. */
 export type RecordedOutcome = { deliveryId: string; claimId: string; attemptNo: number } & (
@@ -81,8 +82,9 @@ async function recordStatement(client: Queryable, all: RecordedOutcome[], timing
                updated_at = now()
              from v
              where d.id = v.id and d.status = 'pending' and d.claim_id = v.claim_id
-             returning d.id
+             returning d.id, d.tenant_id, d.destination_id, d.event_id, d.status
            ),
+           ${outcomeStatsCtes('changed', '$14::float8[]')},
            attempts as (
              insert into delivery_attempts (id, delivery_id, n, at, duration_ms, outcome, error_code, error_message,
                                             provider_message_id)
@@ -113,6 +115,7 @@ async function recordStatement(client: Queryable, all: RecordedOutcome[], timing
       all.map((o) => (o.kind === 'delivered' ? null : o.error.message)),
       timing.startedAt,
       Math.round(timing.durationMs),
+      latencyBoundsParam(),
     ],
   });
   return new Set(changed.rows.map((row) => row.id));
@@ -125,7 +128,8 @@ export async function insertDeadLetters(
 ): Promise<void> {
   if (dead.length === 0) return;
   await client.query(
-    `insert into dlq_entries (id, tenant_id, delivery_id, event_id, destination_id, customer_external_id, event_type,
+    `with written as (
+     insert into dlq_entries (id, tenant_id, delivery_id, event_id, destination_id, customer_external_id, event_type,
                               reason, last_error, attempts)
      select v.entry_id, d.tenant_id, d.id, d.event_id, d.destination_id, e.customer_external_id, e.event_type,
             v.reason, v.last_error, d.attempts
@@ -140,7 +144,10 @@ export async function insertDeadLetters(
        replay_count = dlq_entries.replay_count + case when dlq_entries.state = 'replaying' then 1 else 0 end,
        updated_at = now()
      -- A resolved or discarded entry is history: nothing reopens it.
-     where dlq_entries.state in ('open', 'replaying')`,
+     where dlq_entries.state in ('open', 'replaying')
+     returning tenant_id, destination_id
+     ), ${deadLetterStatsCte('written')}
+     select 1`,
     [
       dead.map(() => newId()),
       dead.map((d) => d.deliveryId),

@@ -15,10 +15,18 @@ export type DestinationChanges = Partial<
   Omit<NewDestinationRow, 'id' | 'tenantId' | 'customerExternalId' | 'type' | 'createdAt' | 'deletedAt'>
 >;
 
-/** Every read and write names the tenant; deleted destinations are invisible here. */
+/**
+ * Every read and write names the tenant, and a portal token's calls its customer too;
+ * deleted destinations are invisible here.
+ */
 export function createDestinationsRepository(db: Database) {
-  const visible = (tenantId: string, id: string) =>
-    and(eq(destinations.tenantId, tenantId), eq(destinations.id, id), isNull(destinations.deletedAt));
+  const visible = (tenantId: string, id: string, customerExternalId?: string) =>
+    and(
+      eq(destinations.tenantId, tenantId),
+      eq(destinations.id, id),
+      isNull(destinations.deletedAt),
+      customerExternalId === undefined ? undefined : eq(destinations.customerExternalId, customerExternalId),
+    );
 
   return {
     async insert(row: NewDestinationRow): Promise<DestinationRow> {
@@ -26,9 +34,12 @@ export function createDestinationsRepository(db: Database) {
       return inserted!;
     },
 
-    async get(tenantId: string, id: string): Promise<DestinationRow | undefined> {
+    async get(tenantId: string, id: string, customerExternalId?: string): Promise<DestinationRow | undefined> {
       if (!isId(id)) return undefined;
-      const [row] = await db.select().from(destinations).where(visible(tenantId, id));
+      const [row] = await db
+        .select()
+        .from(destinations)
+        .where(visible(tenantId, id, customerExternalId));
       return row;
     },
 
@@ -60,12 +71,17 @@ export function createDestinationsRepository(db: Database) {
       return toPage(rows, page.limit, (row) => row);
     },
 
-    async update(tenantId: string, id: string, changes: DestinationChanges): Promise<DestinationRow | undefined> {
+    async update(
+      tenantId: string,
+      id: string,
+      changes: DestinationChanges,
+      customerExternalId?: string,
+    ): Promise<DestinationRow | undefined> {
       if (!isId(id)) return undefined;
       const [row] = await db
         .update(destinations)
         .set({ ...changes, updatedAt: new Date() })
-        .where(visible(tenantId, id))
+        .where(visible(tenantId, id, customerExternalId))
         .returning();
       return row;
     },
@@ -108,6 +124,7 @@ export function createDestinationsRepository(db: Database) {
     async deleteWithPendingDeliveries(
       tenantId: string,
       id: string,
+      customerExternalId?: string,
     ): Promise<{ deleted: boolean; deadLettered: number }> {
       if (!isId(id)) return { deleted: false, deadLettered: 0 };
       const client = await db.$client.connect();
@@ -115,8 +132,9 @@ export function createDestinationsRepository(db: Database) {
         await client.query('begin');
         const deleted = await client.query(
           `update destinations set deleted_at = now(), enabled = false, updated_at = now()
-           where tenant_id = $1 and id = $2 and deleted_at is null returning id`,
-          [tenantId, id],
+           where tenant_id = $1 and id = $2 and deleted_at is null
+             and ($3::text is null or customer_external_id = $3) returning id`,
+          [tenantId, id, customerExternalId ?? null],
         );
         if (deleted.rowCount === 0) {
           await client.query('rollback');

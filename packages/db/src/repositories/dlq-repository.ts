@@ -8,7 +8,9 @@ import { type DlqReason, dlqAudit, dlqEntries, dlqReplays } from '../schema.ts';
  * Whose dead letters a call may touch: one tenant's (its admin key), or every tenant's
  * (the operator), optionally narrowed to one. Every query below applies it.
  */
-export type DlqScope = { tenantId: string } | { allTenants: true; tenantId?: string | undefined };
+export type DlqScope =
+  /** customerExternalId: a portal token's calls, which see only that customer's entries. */
+  { tenantId: string; customerExternalId?: string | undefined } | { allTenants: true; tenantId?: string | undefined };
 
 export interface DlqFilters {
   destinationId?: string | undefined;
@@ -20,7 +22,7 @@ export interface DlqFilters {
 }
 
 export interface DlqActor {
-  kind: 'operator' | 'api_key';
+  kind: 'operator' | 'api_key' | 'portal_token';
   keyId?: string | undefined;
 }
 
@@ -32,8 +34,13 @@ const listed = inArray(dlqEntries.state, ['open', 'replaying']);
 
 function scoped(scope: DlqScope): SQL | undefined {
   if ('allTenants' in scope) return scope.tenantId ? eq(dlqEntries.tenantId, scope.tenantId) : undefined;
-  return eq(dlqEntries.tenantId, scope.tenantId);
+  return and(
+    eq(dlqEntries.tenantId, scope.tenantId),
+    scope.customerExternalId === undefined ? undefined : eq(dlqEntries.customerExternalId, scope.customerExternalId),
+  );
 }
+
+const customerOf = (scope: DlqScope) => ('allTenants' in scope ? null : (scope.customerExternalId ?? null));
 
 /** Filters as SQL; ids that cannot exist match nothing rather than erroring. */
 export function dlqFilterSql(scope: DlqScope, filters: DlqFilters): SQL | undefined {
@@ -116,10 +123,11 @@ export function createDlqRepository(db: Database) {
            join deliveries d on d.id = q.delivery_id
            join destinations dst on dst.id = d.destination_id
            where q.id = any($1::uuid[]) and ($2::uuid is null or q.tenant_id = $2)
+             and ($3::text is null or q.customer_external_id = $3)
              and q.state = 'open' and d.status = 'dead'
            order by d.order_seq
            for update of q, d`,
-          [ids, tenantId],
+          [ids, tenantId, customerOf(scope)],
         );
         const outcomes: ReplayOutcome[] = found.rows.map((row) => {
           if (row.state !== 'open' || row.delivery_status !== 'dead')
@@ -219,7 +227,16 @@ export function createDlqRepository(db: Database) {
       const [row] = await db
         .select()
         .from(dlqReplays)
-        .where(and(eq(dlqReplays.id, id), 'allTenants' in scope ? undefined : eq(dlqReplays.tenantId, scope.tenantId)));
+        .where(
+          and(
+            eq(dlqReplays.id, id),
+            'allTenants' in scope ? undefined : eq(dlqReplays.tenantId, scope.tenantId),
+            // A portal token's bulk replays are filtered by its customer, so their filter names it.
+            customerOf(scope) === null
+              ? undefined
+              : sql`${dlqReplays.filter}->>'customerExternalId' = ${customerOf(scope)}`,
+          ),
+        );
       return row;
     },
   };

@@ -15,6 +15,7 @@ export interface StoredKey {
 export interface EventFilters {
   customerExternalId?: string | undefined;
   eventType?: string | undefined;
+  idempotencyKey?: string | undefined;
 }
 
 export function createEventsRepository(db: Database) {
@@ -90,6 +91,7 @@ export function createEventsRepository(db: Database) {
             eq(events.tenantId, tenantId),
             filters.customerExternalId ? eq(events.customerExternalId, filters.customerExternalId) : undefined,
             filters.eventType ? eq(events.eventType, filters.eventType) : undefined,
+            filters.idempotencyKey ? eq(events.idempotencyKey, filters.idempotencyKey) : undefined,
             afterCursor(events.id, page),
           ),
         )

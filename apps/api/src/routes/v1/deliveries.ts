@@ -4,10 +4,10 @@ import type { DeliveriesRepository } from '@sluice/db/repositories/deliveries-re
 import { notFound } from '@sluice/errors/app-error';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
-import { tenantOf } from '../../plugins/auth.ts';
+import { scopeOf } from '../../plugins/auth.ts';
 import { toAttemptView, toDeliveryView } from '../../services/delivery-views.ts';
 
-const config = { access: 'tenantAdmin' as const };
+const config = { access: 'customerData' as const };
 const tags = ['Deliveries'];
 
 export function deliveryRoutes(deps: {
@@ -23,7 +23,8 @@ export function deliveryRoutes(deps: {
       },
       handler: async (request) => {
         const { limit, cursor, ...filters } = request.query;
-        const page = await deps.deliveries.list(tenantOf(request).tenantId, filters, { limit, cursor });
+        const { tenantId, customerExternalId } = scopeOf(request);
+        const page = await deps.deliveries.list(tenantId, { ...filters, customerExternalId }, { limit, cursor });
         return { data: page.data.map(toDeliveryView), nextCursor: page.nextCursor };
       },
     });
@@ -36,7 +37,8 @@ export function deliveryRoutes(deps: {
         response: { 200: deliveryWithAttemptsSchema, ...errorResponses(401, 403, 404) },
       },
       handler: async (request) => {
-        const row = await deps.deliveries.get(tenantOf(request).tenantId, request.params.id);
+        const { tenantId, customerExternalId } = scopeOf(request);
+        const row = await deps.deliveries.get(tenantId, request.params.id, customerExternalId);
         if (!row) throw notFound('Delivery');
         return { ...toDeliveryView(row), attemptLog: (await deps.deliveries.attemptLog(row.id)).map(toAttemptView) };
       },

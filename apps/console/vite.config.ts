@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * Two pages, console.html and portal.html, sharing one bundle of React, uPlot and the pages.
+ * Everything is emitted under /assets with content hashes; no inline script or style, so the
+ * API can serve them under `script-src 'self'; style-src 'self'`.
+ */
+export default defineConfig({
+  root,
+  base: '/',
+  logLevel: 'warn',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    rollupOptions: {
+      input: { console: `${root}/console.html`, portal: `${root}/portal.html` },
+    },
+  },
+});
