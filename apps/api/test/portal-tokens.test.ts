@@ -68,7 +68,12 @@ describe('customer-scoped portal tokens', () => {
       ['GET', `/v1/destinations/${theirs}/setup`],
       ['DELETE', `/v1/destinations/${theirs}`],
     ] as const) {
-      const response = await stack.app.inject({ method, url, headers, ...(method === 'PATCH' ? { payload: { name: 'x' } } : {}) });
+      const response = await stack.app.inject({
+        method,
+        url,
+        headers,
+        ...(method === 'PATCH' ? { payload: { name: 'x' } } : {}),
+      });
       expect(response.statusCode, `${method} ${url}`).toBe(404);
     }
     expect((await stack.app.inject({ method: 'GET', url: `/v1/destinations/${mine}`, headers })).statusCode).toBe(200);
@@ -123,8 +128,12 @@ describe('customer-scoped portal tokens', () => {
       [event.json().id, theirs],
     );
     const theirDelivery = rows[0].id;
-    expect((await stack.app.inject({ method: 'GET', url: `/v1/deliveries/${theirDelivery}`, headers })).statusCode).toBe(404);
-    expect((await stack.app.inject({ method: 'GET', url: `/v1/deliveries/${theirDelivery}`, headers: admin })).statusCode).toBe(200);
+    expect(
+      (await stack.app.inject({ method: 'GET', url: `/v1/deliveries/${theirDelivery}`, headers })).statusCode,
+    ).toBe(404);
+    expect(
+      (await stack.app.inject({ method: 'GET', url: `/v1/deliveries/${theirDelivery}`, headers: admin })).statusCode,
+    ).toBe(200);
     const listed = await stack.app.inject({ method: 'GET', url: '/v1/deliveries', headers });
     expect(listed.json().data).toEqual([]);
   });
@@ -136,7 +145,9 @@ describe('customer-scoped portal tokens', () => {
       stack.app.inject({ method: 'GET', url: '/v1/destinations', headers: { authorization: `Bearer ${token}` } });
     expect((await call(`${session.token.slice(0, -2)}xx`)).statusCode).toBe(401);
 
-    await stack.database.pool.query("update portal_tokens set expires_at = now() - interval '1 s' where customer_external_id = 'acct_theirs'");
+    await stack.database.pool.query(
+      "update portal_tokens set expires_at = now() - interval '1 s' where customer_external_id = 'acct_theirs'",
+    );
     expect((await call(other.token)).statusCode).toBe(401);
 
     expect((await call(session.token)).statusCode).toBe(200);
@@ -158,9 +169,17 @@ describe('customer-scoped portal tokens', () => {
     expect(first.json()).toMatchObject({ customerExternalId: 'acct_mine', expiresAt: session.expiresAt });
     expect((await exchange()).statusCode).toBe(401);
     const browser = { authorization: `Bearer ${first.json().token}` };
-    expect((await stack.app.inject({ method: 'GET', url: `/v1/destinations/${theirs}`, headers: browser })).statusCode).toBe(404);
-    expect((await stack.app.inject({ method: 'GET', url: `/v1/destinations/${mine}`, headers: browser })).statusCode).toBe(200);
-    await stack.app.inject({ method: 'DELETE', url: '/v1/portal/sessions?customerExternalId=acct_mine', headers: admin });
+    expect(
+      (await stack.app.inject({ method: 'GET', url: `/v1/destinations/${theirs}`, headers: browser })).statusCode,
+    ).toBe(404);
+    expect(
+      (await stack.app.inject({ method: 'GET', url: `/v1/destinations/${mine}`, headers: browser })).statusCode,
+    ).toBe(200);
+    await stack.app.inject({
+      method: 'DELETE',
+      url: '/v1/portal/sessions?customerExternalId=acct_mine',
+      headers: admin,
+    });
     expect((await stack.app.inject({ method: 'GET', url: '/v1/destinations', headers: browser })).statusCode).toBe(401);
   });
 
@@ -172,7 +191,12 @@ describe('customer-scoped portal tokens', () => {
       payload: { customerExternalId: '', ttlSeconds: 5 },
     });
     expect(response.statusCode).toBe(400);
-    expect(response.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['customerExternalId', 'ttlSeconds']);
+    expect(
+      response
+        .json()
+        .errors.map((e: { path: string }) => e.path)
+        .sort(),
+    ).toEqual(['customerExternalId', 'ttlSeconds']);
   });
 });
 
@@ -202,9 +226,14 @@ describe('portal framing', () => {
       headers: key.auth,
       payload: { customerExternalId: 'acct_framed' },
     });
-    const page = await stack.app.inject({ method: 'GET', url: new URL(session.json().url).pathname + new URL(session.json().url).search });
+    const page = await stack.app.inject({
+      method: 'GET',
+      url: new URL(session.json().url).pathname + new URL(session.json().url).search,
+    });
     expect(page.statusCode).toBe(200);
-    expect(page.headers['content-security-policy']).toContain('frame-ancestors https://app.example.com https://*.example.org');
+    expect(page.headers['content-security-policy']).toContain(
+      'frame-ancestors https://app.example.com https://*.example.org',
+    );
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['x-frame-options']).toBeUndefined();
 

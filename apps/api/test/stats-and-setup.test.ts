@@ -31,7 +31,9 @@ describe('GET /v1/stats', () => {
     await waitFor(async () => (await total(destination.id)) === 5);
 
     // The dead: the customer's trust policy no longer lets Sluice in.
-    const row = await fixture.stack.database.pool.query('select role_arn from destinations where id = $1', [destination.id]);
+    const row = await fixture.stack.database.pool.query('select role_arn from destinations where id = $1', [
+      destination.id,
+    ]);
     fixture.emulators.fakeSts.revokeRole(row.rows[0].role_arn);
     await fixture.stack.database.pool.query(
       "update destinations set role_arn = role_arn || '-gone', updated_at = now() where id = $1",
@@ -42,7 +44,8 @@ describe('GET /v1/stats', () => {
       const { body } = await get(`/v1/stats?destinationId=${destination.id}`);
       return body.dlqOpen === 1 ? body : undefined;
     });
-    const sum = (field: string) => stats.series.reduce((s: number, p: Record<string, number>) => s + (p[field] ?? 0), 0);
+    const sum = (field: string) =>
+      stats.series.reduce((s: number, p: Record<string, number>) => s + (p[field] ?? 0), 0);
     expect(sum('delivered')).toBe(5);
     expect(sum('dead')).toBe(1);
     expect(stats.series).toHaveLength(60);
@@ -53,7 +56,9 @@ describe('GET /v1/stats', () => {
 
     // Tenant-wide numbers add the other destination's delivery.
     const all = await get('/v1/stats');
-    expect(all.body.series.reduce((s: number, p: { delivered: number }) => s + p.delivered, 0)).toBeGreaterThanOrEqual(6);
+    expect(all.body.series.reduce((s: number, p: { delivered: number }) => s + p.delivered, 0)).toBeGreaterThanOrEqual(
+      6,
+    );
 
     // A portal token of the other customer sees none of it, even when it names this destination.
     const portal = await fixture.stack.app.inject({
@@ -65,7 +70,9 @@ describe('GET /v1/stats', () => {
     const scoped = await get(`/v1/stats?destinationId=${destination.id}`, {
       authorization: `Bearer ${portal.json().token}`,
     });
-    expect(scoped.body.series.every((p: { delivered: number; dead: number }) => p.delivered === 0 && p.dead === 0)).toBe(true);
+    expect(
+      scoped.body.series.every((p: { delivered: number; dead: number }) => p.delivered === 0 && p.dead === 0),
+    ).toBe(true);
     expect(scoped.body.dlqOpen).toBe(0);
   });
 

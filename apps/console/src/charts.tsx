@@ -19,7 +19,16 @@ export function TimeChart(props: { title: string; times: number[]; lines: ChartL
         width: Math.max(320, element.clientWidth),
         height: 200,
         legend: { show: true },
-        series: [{}, ...props.lines.map((line) => ({ label: line.label, stroke: line.color, width: 2 }))],
+        // Points too: a lone busy interval between empty ones still shows.
+        series: [
+          {},
+          ...props.lines.map((line) => ({
+            label: line.label,
+            stroke: line.color,
+            width: 2,
+            points: { show: true, size: 5 },
+          })),
+        ],
         axes: [{}, { size: 56 }],
       },
       [props.times, ...props.lines.map((line) => line.values)],

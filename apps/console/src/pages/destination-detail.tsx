@@ -5,6 +5,9 @@ import { href, navigate } from '../router.ts';
 import { Badge, CopyBlock, ErrorNote, Section, useLoad, When } from '../ui.tsx';
 import { DestinationForm } from './destination-form.tsx';
 
+const resourceOf = (destination: Destination) =>
+  String(destination.config.queueUrl ?? destination.config.topicArn ?? destination.config.streamArn ?? '');
+
 /** One destination: step 2 of the guided setup (the role), the Test button, pause and resume. */
 export function DestinationPage(props: { id: string; editing: boolean; setupOpen: boolean }) {
   const destination = useLoad(() => api.destinations.get(props.id), [props.id]);
@@ -73,7 +76,7 @@ function DestinationView(props: { destination: Destination; setupOpen: boolean; 
           <dt>Customer</dt>
           <dd className="mono">{destination.customerExternalId}</dd>
           <dt>Resource</dt>
-          <dd className="mono">{String(Object.values(destination.config)[0] ?? '')}</dd>
+          <dd className="mono">{resourceOf(destination)}</dd>
           <dt>Event types</dt>
           <dd>{destination.eventTypes?.join(', ') ?? 'all'}</dd>
           {destination.auth.mode === 'assume_role' && (

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, type Delivery } from '../api.ts';
+import { api } from '../api.ts';
 import { useViewer } from '../app-context.ts';
 import { href } from '../router.ts';
 import { Badge, ErrorNote, Pager, Section, useLoad, usePages, When } from '../ui.tsx';
@@ -93,18 +93,7 @@ function DeliveryDetail(props: { id: string }) {
       viewer.kind === 'customer' || !delivery.data ? Promise.resolve(undefined) : api.events.get(delivery.data.eventId),
     [delivery.data?.eventId, viewer.kind],
   );
-  const data:
-    | (Delivery & {
-        attemptLog: {
-          n: number;
-          at: string;
-          durationMs: number;
-          outcome: string;
-          errorCode?: string;
-          errorMessage?: string;
-        }[];
-      })
-    | undefined = delivery.data;
+  const data = delivery.data;
   return (
     <Section title={`Delivery ${props.id}`}>
       <ErrorNote error={delivery.error ?? event.error} />
