@@ -11,6 +11,9 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: '/',
+  mode: 'production',
+  // A production React whatever NODE_ENV the caller runs under (vitest sets it to test).
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   logLevel: 'warn',
   build: {
     outDir: 'dist',

@@ -200,6 +200,25 @@ describe('customer-scoped portal tokens', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the portal, console, stats, setup and tenant routes', async () => {
+    const doc = (await stack.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const expected: [string, string][] = [
+      ['/v1/portal/sessions', 'post'],
+      ['/v1/portal/sessions', 'delete'],
+      ['/v1/portal/exchange', 'post'],
+      ['/v1/console/session', 'post'],
+      ['/v1/stats', 'get'],
+      ['/v1/admin/stats', 'get'],
+      ['/v1/destinations/{id}/setup', 'get'],
+      ['/v1/admin/tenants/{tenantId}', 'patch'],
+      ['/v1/admin/tenants/{tenantId}/api-keys', 'get'],
+    ];
+    for (const [path, method] of expected) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    expect(doc.paths['/console']).toBeUndefined();
+  });
+});
+
 describe('portal framing', () => {
   it("lets the operator set the tenant's frame-ancestors; the portal page sends them, the console none", async () => {
     const tenant = await stack.createTenant('Framed');
