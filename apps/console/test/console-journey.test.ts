@@ -21,6 +21,9 @@ let base: string;
 const customer = 'acct_journey';
 const roleArn = 'arn:aws:iam::000000000000:role/JourneyWriter';
 
+/** Waits for what the page shows; a busy machine (CI runs suites side by side) may take seconds. */
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 200 });
+
 const shot = (name: string) => page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
@@ -54,27 +57,23 @@ async function postEvents(key: string, count: number, type = 'order.completed') 
 
 /** Clicks Refresh until the table shows `rows` rows. */
 async function refreshUntilRows(table: string, rows: number) {
-  await expect
-    .poll(
-      async () => {
-        await page.getByRole('button', { name: 'Refresh' }).click();
-        await page.waitForTimeout(300);
-        return page.getByRole('table', { name: table }).locator('tbody tr').count();
-      },
-      { timeout: 20_000, interval: 200 },
-    )
-    .toBe(rows);
+  await eventually(async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForTimeout(300);
+    return page.getByRole('table', { name: table }).locator('tbody tr').count();
+  }).toBe(rows);
 }
 
-describe('console and portal in Chromium', () => {
+// Each step drives a browser and waits on real deliveries: more than the default 30 s on a busy machine.
+describe('console and portal in Chromium', { timeout: 90_000 }, () => {
   let tenantKey = '';
   let destinationId = '';
 
   it('operator signs in, creates a tenant and its admin key (shown once), signs out', async () => {
     await page.goto(`${base}/console`);
     await shot('sign-in');
-    await page.getByLabel('API key').fill(testOperatorKey);
-    await page.getByLabel('API key').press('Enter');
+    await page.getByLabel('API key', { exact: true }).fill(testOperatorKey);
+    await page.getByLabel('API key', { exact: true }).press('Enter');
     await page.getByRole('link', { name: 'Tenants and keys' }).click();
     await page.getByLabel('New tenant name').fill('Journey Inc');
     await page.getByRole('button', { name: 'Create tenant' }).click();
@@ -90,23 +89,23 @@ describe('console and portal in Chromium', () => {
     expect(stored).not.toContain('sk_');
     expect(page.url()).not.toContain(testOperatorKey);
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect.poll(() => page.getByLabel('API key').isVisible()).toBe(true);
+    await page.getByRole('heading', { name: 'Sluice console' }).waitFor();
   });
 
   it('tenant admin creates a destination through the guided step, tests it, and sees events arrive', async () => {
-    await page.getByLabel('API key').fill(tenantKey);
+    await page.getByLabel('API key', { exact: true }).fill(tenantKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Destinations' }).click();
     await page.getByRole('link', { name: 'New destination' }).click();
     const queueUrl = await createQueue(fixture.aws.sqs, `journey-${process.pid}`);
 
     // A bad role ARN comes back as the API's error, next to its field.
-    await page.getByLabel('Name').fill('Orders queue');
+    await page.getByLabel('Name', { exact: true }).fill('Orders queue');
     await page.getByLabel('Customer external id').fill(customer);
     await page.getByLabel('Queue URL').fill(queueUrl);
     await page.getByLabel('Role ARN Sluice assumes').fill('not-an-arn');
     await page.getByRole('button', { name: 'Save and continue' }).click();
-    await expect.poll(() => page.locator('.field-error').first().textContent()).toContain('IAM role ARN');
+    await eventually(() => page.locator('.field-error').first().textContent()).toContain('IAM role ARN');
     await page.getByLabel('Role ARN Sluice assumes').fill(roleArn);
     await page.getByRole('button', { name: 'Save and continue' }).click();
 
@@ -123,16 +122,14 @@ describe('console and portal in Chromium', () => {
     // The customer applies the trust policy; the Test button shows each check.
     fixture.emulators.fakeSts.allowRole(roleArn, externalId);
     await page.getByRole('button', { name: 'Test', exact: true }).click();
-    await expect
-      .poll(() => page.getByRole('status', { name: 'Test result' }).textContent(), { timeout: 15_000 })
-      .toContain('Passed');
+    await eventually(() => page.getByRole('status', { name: 'Test result' }).textContent()).toContain('Passed');
 
     await postEvents(tenantKey, 3);
     await page.getByRole('link', { name: 'Messages' }).click();
     await page.getByRole('tab', { name: 'Delivered' }).click();
     await refreshUntilRows('delivered messages', 3);
     await page.getByRole('table', { name: 'delivered messages' }).getByRole('button').first().click();
-    await expect.poll(() => page.getByRole('table', { name: 'Attempt log' }).textContent()).toContain('delivered');
+    await eventually(() => page.getByRole('table', { name: 'Attempt log' }).textContent()).toContain('delivered');
     await shot('messages');
   });
 
@@ -147,22 +144,22 @@ describe('console and portal in Chromium', () => {
     await page.getByRole('link', { name: 'Destination', exact: true }).click();
     await page.getByRole('button', { name: 'Test', exact: true }).click();
     const result = page.getByRole('status', { name: 'Test result' });
-    await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain('Failed');
+    await eventually(() => result.textContent()).toContain('Failed');
     expect(await result.textContent()).toContain('sts:ExternalId');
 
     // The customer fixes the trust policy.
     const externalId = (await page.getByTestId('external-id').textContent())?.trim() ?? '';
     fixture.emulators.fakeSts.allowRole(roleArn, externalId);
     await page.getByRole('button', { name: 'Test', exact: true }).click();
-    await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain('Passed');
+    await eventually(() => result.textContent()).toContain('Passed');
 
     await page.getByRole('link', { name: 'Dead letters' }).click();
     await page.getByLabel('Destination id').fill(destinationId);
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await expect.poll(() => page.getByRole('table', { name: 'Dead letters' }).locator('tbody tr').count()).toBe(2);
+    await eventually(() => page.getByRole('table', { name: 'Dead letters' }).locator('tbody tr').count()).toBe(2);
     await shot('dead-letters');
     await page.getByRole('button', { name: 'Replay all matching' }).click();
-    await expect.poll(() => page.locator('.progress').textContent(), { timeout: 20_000 }).toContain('2 of 2 — done');
+    await eventually(() => page.locator('.progress').textContent()).toContain('2 of 2 — done');
 
     await page.getByRole('link', { name: 'Destinations' }).click();
     await page.getByRole('link', { name: 'Orders queue' }).click();
@@ -171,7 +168,7 @@ describe('console and portal in Chromium', () => {
     await refreshUntilRows('delivered messages', 5);
 
     await page.getByRole('link', { name: 'Overview' }).click();
-    await expect.poll(() => page.getByTestId('pending').textContent()).toBe('0');
+    await eventually(() => page.getByTestId('pending').textContent()).toBe('0');
     await page.locator('canvas').first().waitFor();
     await shot('overview');
   });
@@ -206,6 +203,6 @@ describe('console and portal in Chromium', () => {
     // The code was for one use: the same link opens nothing now.
     const again = await context.newPage();
     await again.goto(link ?? '');
-    await expect.poll(() => again.getByRole('alert').textContent()).toContain('already used or has expired');
+    await eventually(() => again.getByRole('alert').textContent()).toContain('already used or has expired');
   });
 });
