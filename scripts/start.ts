@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit } from '@sluice/config/env';
+import { buildConsole } from '@sluice/console/build';
 import { runMigrations } from '@sluice/db/migrate';
 
 /**
@@ -10,6 +11,8 @@ import { runMigrations } from '@sluice/db/migrate';
  */
 const config = loadConfigOrExit();
 await runMigrations(config.DATABASE_URL);
+// The web console's pages, built from the repository when their sources changed (a second or two).
+await buildConsole();
 
 const entry = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const children = new Map<string, ChildProcess>();

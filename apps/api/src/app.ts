@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { Config } from '@sluice/config/env';
+import { consoleDistDir } from '@sluice/console/paths';
 import type { DatabaseHandle } from '@sluice/db/client';
+import { createAccessTokensRepository } from '@sluice/db/repositories/access-tokens-repository';
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
+import { createDeliveryStatsRepository } from '@sluice/db/repositories/delivery-stats-repository';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
@@ -24,24 +27,34 @@ import { registerOpenApi } from './plugins/openapi.ts';
 import { registerProblemErrors } from './plugins/problem-errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
+import { consoleSessionRoutes } from './routes/v1/console-session.ts';
 import { deliveryRoutes } from './routes/v1/deliveries.ts';
 import { destinationRoutes } from './routes/v1/destinations.ts';
 import { dlqRoutes, operatorDlqMount, tenantDlqMount } from './routes/v1/dlq.ts';
 import { eventRoutes } from './routes/v1/events.ts';
+import { portalRoutes } from './routes/v1/portal.ts';
+import { statsRoutes } from './routes/v1/stats.ts';
+import { webAppRoutes } from './routes/web-app.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
+import { createConsoleSessionService } from './services/console-session-service.ts';
 import { createDeliveryService } from './services/delivery-service.ts';
 import { createDestinationService } from './services/destination-service.ts';
 import { createDlqService } from './services/dlq-service.ts';
 import { createEventService } from './services/event-service.ts';
+import { createPortalService } from './services/portal-service.ts';
+import { createStatsService } from './services/stats-service.ts';
 import { createTenantService } from './services/tenant-service.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'OPERATOR_API_KEY' | 'awsEndpoints'>;
+  config: Pick<Config, 'OPERATOR_API_KEY' | 'awsEndpoints'> &
+    Partial<Pick<Config, 'SERVICE_PRINCIPAL_ARN' | 'PUBLIC_URL'>>;
   aws: AwsRuntime;
   database: DatabaseHandle;
   /** A producer connection (fails fast while Redis is down). */
   redis: Redis;
   logger: Logger;
+  /** The built console and portal pages (apps/console/dist by default). */
+  webAppDir?: string;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -93,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     aws: deps.aws,
     resolver: createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws }),
     jobs,
+    servicePrincipalArn: deps.config.SERVICE_PRINCIPAL_ARN,
   });
   const apiKeys = createApiKeyService({ tenants, operatorApiKey: deps.config.OPERATOR_API_KEY });
   const eventService = createEventService({ events, deliveries, wakeFanOut: fanOutWakes.wake, metrics });
@@ -107,6 +121,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     tenantExists: tenants.exists,
   });
+  const accessTokens = createAccessTokensRepository(executor);
+  const consoleSessions = createConsoleSessionService({ tokens: accessTokens, apiKeys });
+  const portal = createPortalService({ tokens: accessTokens });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -121,7 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerProblemErrors(app);
-  registerAuth(app, apiKeys);
+  registerAuth(app, { apiKeys, consoleSessions, portal });
   await registerOpenApi(app);
 
   await app.register(
@@ -139,5 +156,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(deliveryRoutes({ service: createDeliveryService({ deliveries }) }));
   await app.register(dlqRoutes({ service: dlqService, mount: tenantDlqMount }));
   await app.register(dlqRoutes({ service: dlqService, mount: operatorDlqMount }));
+  await app.register(statsRoutes({ stats: createStatsService({ stats: createDeliveryStatsRepository(executor) }) }));
+  await app.register(portalRoutes({ portal, publicUrl: deps.config.PUBLIC_URL }));
+  await app.register(
+    consoleSessionRoutes({
+      sessions: consoleSessions,
+      tenantName: async (tenantId) => (await tenants.get(tenantId))?.name ?? null,
+    }),
+  );
+  await app.register(
+    webAppRoutes({
+      distDir: deps.webAppDir ?? consoleDistDir,
+      portalFrameAncestors: async (sessionId) => {
+        const tenantId = await portal.tenantOfSession(sessionId);
+        return tenantId ? ((await tenants.get(tenantId))?.portalFrameAncestors ?? []) : [];
+      },
+    }),
+  );
   return app;
 }

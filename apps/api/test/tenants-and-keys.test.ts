@@ -21,7 +21,12 @@ describe('operator routes', () => {
       payload: { name: 'Globex' },
     });
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toEqual({ id: expect.any(String), name: 'Globex', createdAt: expect.any(String) });
+    expect(created.json()).toEqual({
+      id: expect.any(String),
+      name: 'Globex',
+      createdAt: expect.any(String),
+      portal: { frameAncestors: [] },
+    });
     const list = await stack.app.inject({ method: 'GET', url: '/v1/admin/tenants?limit=1', headers: stack.operator });
     expect(list.json()).toEqual({ data: [created.json()], nextCursor: expect.any(String) });
   });

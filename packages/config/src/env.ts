@@ -54,6 +54,16 @@ export const envSchema = z
       )
       .pipe(z.array(base64Key32))
       .optional(),
+    // The AWS principal customers' trust policies name, when STS GetCallerIdentity cannot say
+    // (or to name a role with a path, which STS does not report).
+    SERVICE_PRINCIPAL_ARN: z
+      .string()
+      .regex(/^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:\S+$/, 'must be an IAM ARN: arn:aws:iam::<account>:role/<name>')
+      .optional(),
+    // Where browsers reach the API (https://sluice.example.com), for portal URLs; default: the request's host.
+    PUBLIC_URL: urlWithProtocols(['http:', 'https:'])
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
     AWS_REGION: z.string().min(1).optional(),
     AWS_ENDPOINT_URL: optionalUrl,
     AWS_ENDPOINT_URL_SQS: optionalUrl,

@@ -123,4 +123,5 @@ export const eventWithDeliveriesSchema = eventSchema.extend({ deliveries: z.arra
 export const eventListQuerySchema = z.object({
   customerExternalId: z.string().min(1).max(256).optional(),
   eventType: z.string().min(1).max(128).optional(),
+  idempotencyKey: z.string().min(1).max(256).optional().meta({ description: 'The event accepted with this key' }),
 });

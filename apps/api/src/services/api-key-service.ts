@@ -5,9 +5,11 @@ import { notFound } from '@sluice/errors/app-error';
 
 export type Principal =
   | { kind: 'operator' }
-  | { kind: 'tenant'; tenantId: string; keyId: string; scopes: readonly Scope[] };
+  | { kind: 'tenant'; tenantId: string; keyId: string; scopes: readonly Scope[] }
+  /** A portal token: admin of one customer of one tenant (see portal-service.ts). */
+  | { kind: 'customer'; tenantId: string; customerExternalId: string; tokenId: string };
 
-const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+export const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 // 32 random bytes: a plain SHA-256 of such a key is as good as a slow hash, and lets
 // every request find its key with one indexed lookup.
@@ -26,6 +28,7 @@ type TenantPrincipal = Extract<Principal, { kind: 'tenant' }>;
 
 export function createApiKeyService(deps: { tenants: TenantsRepository; operatorApiKey: string | undefined }) {
   const operatorKeyHash = deps.operatorApiKey ? sha256(deps.operatorApiKey) : undefined;
+  const isOperatorKeyHash = (hash: Buffer) => operatorKeyHash !== undefined && timingSafeEqual(hash, operatorKeyHash);
   // By key hash. The lookup itself is cached, so concurrent first requests share one query.
   const known = new Map<string, { expiresAt: number; lookup: Promise<TenantPrincipal | undefined> }>();
 
@@ -51,6 +54,9 @@ export function createApiKeyService(deps: { tenants: TenantsRepository; operator
   }
 
   return {
+    /** True while `hash` is the SHA-256 of the current OPERATOR_API_KEY (console sessions end with a rotation). */
+    isOperatorKeyHash,
+
     async createKey(tenantId: string, input: { name: string; scopes: Scope[] }) {
       if (!(await deps.tenants.exists(tenantId))) throw notFound('Tenant');
       const key = generateKey();
@@ -75,7 +81,7 @@ export function createApiKeyService(deps: { tenants: TenantsRepository; operator
     /** The principal a bearer token stands for, or undefined for a missing, unknown or revoked key. */
     async authenticate(token: string): Promise<Principal | undefined> {
       const hash = sha256(token);
-      if (operatorKeyHash && timingSafeEqual(hash, operatorKeyHash)) return { kind: 'operator' };
+      if (isOperatorKeyHash(hash)) return { kind: 'operator' };
       if (!token.startsWith('sk_')) return undefined;
       return lookUp(hash.toString('hex'));
     },

@@ -17,8 +17,8 @@ export function createDeliveryService(deps: { deliveries: DeliveriesRepository }
       return { data: await withNextAttempt(result.data), nextCursor: result.nextCursor };
     },
 
-    async get(tenantId: string, id: string) {
-      const row = await deps.deliveries.get(tenantId, id);
+    async get(tenantId: string, id: string, customerExternalId?: string) {
+      const row = await deps.deliveries.get(tenantId, id, customerExternalId);
       if (!row) throw notFound('Delivery');
       const [view] = await withNextAttempt([row]);
       return { ...view!, attemptLog: toAttemptLog(row, await deps.deliveries.failedAttempts(row.id)) };

@@ -15,9 +15,11 @@ import type { DestinationRow, NewDestinationRow } from '@sluice/db/schema/destin
 import { testDestination } from '@sluice/destinations/destination-test';
 import { type DestinationResolver, UnusableDestinationError } from '@sluice/destinations/resolver';
 import type { DestinationType } from '@sluice/destinations/types';
-import { badRequest, notFound } from '@sluice/errors/app-error';
+import { AppError, badRequest, forbidden, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
 import { toDestinationView } from '../views/destinations.ts';
+import { buildDestinationSetup, identityFromArn } from './destination-setup.ts';
+import type { TenantScope } from './tenant-scope.ts';
 
 type AuthInput = CreateDestinationInput['auth'];
 type AuthColumns = Required<
@@ -34,6 +36,8 @@ export function createDestinationService(deps: {
   aws: AwsRuntime;
   resolver: DestinationResolver;
   jobs: Pick<JobProducer, 'enqueue'>;
+  /** SERVICE_PRINCIPAL_ARN: the principal trust policies name, instead of asking STS. */
+  servicePrincipalArn?: string | undefined;
 }) {
   /**
    * Sluice's own principal for the trust policy; undefined when STS cannot say (no credentials,
@@ -42,6 +46,7 @@ export function createDestinationService(deps: {
    */
   let identityFailedAt = Number.NEGATIVE_INFINITY;
   async function identity(): Promise<AwsIdentity | undefined> {
+    if (deps.servicePrincipalArn) return identityFromArn(deps.servicePrincipalArn);
     if (Date.now() - identityFailedAt < IDENTITY_RETRY_MS) return undefined;
     return deps.aws.broker.serviceIdentity().catch(() => {
       identityFailedAt = Date.now();
@@ -125,25 +130,31 @@ export function createDestinationService(deps: {
     );
   }
 
-  async function mustGet(tenantId: string, id: string): Promise<DestinationRow> {
-    const row = await deps.destinations.get(tenantId, id);
+  async function mustGet(scope: TenantScope, id: string): Promise<DestinationRow> {
+    const row = await deps.destinations.get(scope.tenantId, id, scope.customerExternalId);
     if (!row) throw notFound('Destination');
     return row;
   }
 
-  async function setPaused(tenantId: string, id: string, paused: boolean) {
-    await mustGet(tenantId, id);
-    const row = (await deps.destinations.update(tenantId, id, { pausedAt: paused ? new Date() : null }))!;
+  async function setPaused(scope: TenantScope, id: string, paused: boolean) {
+    const { tenantId } = scope;
+    await mustGet(scope, id);
+    const changes = { pausedAt: paused ? new Date() : null };
+    const row = await deps.destinations.update(tenantId, id, changes, scope.customerExternalId);
+    if (!row) throw notFound('Destination');
     // Resumed: its waiting deliveries go out now, in order (the drain claims group heads first).
     if (!paused) await deps.jobs.enqueue('drain', [{ tenantId, destinationId: id }]).catch(() => {});
     return view(row);
   }
 
   return {
-    async create(tenantId: string, input: CreateDestinationInput) {
+    async create(scope: TenantScope, input: CreateDestinationInput) {
+      if (scope.customerExternalId !== undefined && input.customerExternalId !== scope.customerExternalId) {
+        throw forbidden('This portal token creates destinations only for its own customerExternalId.');
+      }
       const row = await deps.destinations.insert({
         id: newId(),
-        tenantId,
+        tenantId: scope.tenantId,
         customerExternalId: input.customerExternalId,
         name: input.name,
         type: input.type,
@@ -157,16 +168,23 @@ export function createDestinationService(deps: {
       return view(row);
     },
 
-    async list(tenantId: string, filters: DestinationFilters, page: PageRequest) {
-      const result = await deps.destinations.list(tenantId, filters, page);
+    async list(scope: TenantScope, filters: DestinationFilters, page: PageRequest) {
+      const customer = scope.customerExternalId;
+      // A portal token sees its own customer's list; naming another customer finds nothing.
+      if (customer !== undefined && filters.customerExternalId && filters.customerExternalId !== customer) {
+        return { data: [], nextCursor: null };
+      }
+      const scoped = customer === undefined ? filters : { ...filters, customerExternalId: customer };
+      const result = await deps.destinations.list(scope.tenantId, scoped, page);
       const me = await identity();
       return { data: result.data.map((row) => toDestinationView(row, me)), nextCursor: result.nextCursor };
     },
 
-    get: async (tenantId: string, id: string) => view(await mustGet(tenantId, id)),
+    get: async (scope: TenantScope, id: string) => view(await mustGet(scope, id)),
 
-    async update(tenantId: string, id: string, input: UpdateDestinationInput) {
-      const current = await mustGet(tenantId, id);
+    async update(scope: TenantScope, id: string, input: UpdateDestinationInput) {
+      const { tenantId } = scope;
+      const current = await mustGet(scope, id);
       const changes: DestinationChanges = {};
       if (input.name !== undefined) changes.name = input.name;
       // A partial config is merged into the current one, then the whole is checked again.
@@ -184,7 +202,7 @@ export function createDestinationService(deps: {
       // the pending deliveries carry the new groups (a background job, see destination-maintenance).
       const regroup = changes.config !== undefined && groupsChange(current, changes.config);
       if (regroup) changes.regroupingAt = new Date();
-      const row = await deps.destinations.update(tenantId, id, changes);
+      const row = await deps.destinations.update(tenantId, id, changes, scope.customerExternalId);
       if (!row) throw notFound('Destination');
       if (regroup)
         await deps.jobs.enqueue('maintenance', [{ tenantId, destinationId: id, task: 'regroup' }]).catch(() => {});
@@ -194,16 +212,37 @@ export function createDestinationService(deps: {
     },
 
     /** 204 at once: the backlog goes to the dead-letter queue in the background (and the sweeper makes sure). */
-    async remove(tenantId: string, id: string): Promise<void> {
-      if (!(await deps.destinations.markDeleted(tenantId, id))) throw notFound('Destination');
-      await deps.jobs.enqueue('maintenance', [{ tenantId, destinationId: id, task: 'purge' }]).catch(() => {});
+    async remove(scope: TenantScope, id: string): Promise<void> {
+      if (!(await deps.destinations.markDeleted(scope.tenantId, id, scope.customerExternalId)))
+        throw notFound('Destination');
+      await deps.jobs
+        .enqueue('maintenance', [{ tenantId: scope.tenantId, destinationId: id, task: 'purge' }])
+        .catch(() => {});
     },
 
-    pause: (tenantId: string, id: string) => setPaused(tenantId, id, true),
-    resume: (tenantId: string, id: string) => setPaused(tenantId, id, false),
+    pause: (scope: TenantScope, id: string) => setPaused(scope, id, true),
+    resume: (scope: TenantScope, id: string) => setPaused(scope, id, false),
 
-    async test(tenantId: string, id: string) {
-      const row = await mustGet(tenantId, id);
+    async setup(scope: TenantScope, id: string) {
+      const row = await mustGet(scope, id);
+      const configured = deps.resolver.validate(row.type, row.config);
+      if (!configured.ok) {
+        throw badRequest(`The stored ${row.type} config is no longer valid; PATCH config to fix it.`);
+      }
+      const me = await identity();
+      if (!me) {
+        throw new AppError(
+          'service_identity_unknown',
+          503,
+          'Sluice cannot learn its own AWS principal from STS: the operator sets SERVICE_PRINCIPAL_ARN.',
+        );
+      }
+      return buildDestinationSetup(row, me, configured.destination.iamPermissions);
+    },
+
+    async test(scope: TenantScope, id: string) {
+      const { tenantId } = scope;
+      const row = await mustGet(scope, id);
       const configured = deps.resolver.validate(row.type, row.config);
       // Valid when stored, but the rules changed since: typically an emulator URL after its
       // AWS_ENDPOINT_URL_* override was removed.

@@ -1,8 +1,9 @@
 import type { EventView } from '@sluice/contracts/events';
+import type { Scope } from '@sluice/contracts/tenants';
 import type { DeliveryAttemptRow, DeliveryRow } from '@sluice/db/schema/deliveries';
 import type { DlqEntryRow, DlqReplayRow } from '@sluice/db/schema/dlq';
 import type { EventRow } from '@sluice/db/schema/events';
-import type { TenantRow } from '@sluice/db/schema/tenants';
+import type { ApiKeyRow, TenantRow } from '@sluice/db/schema/tenants';
 
 /**
  * Rows as clients read them: the one place stored shapes become API shapes (destinations have
@@ -13,6 +14,16 @@ export const toTenantView = (row: TenantRow) => ({
   id: row.id,
   name: row.name,
   createdAt: row.createdAt.toISOString(),
+  portal: { frameAncestors: row.portalFrameAncestors },
+});
+
+export const toApiKeyView = (row: ApiKeyRow) => ({
+  id: row.id,
+  name: row.name,
+  scopes: row.scopes.filter((scope): scope is Scope => scope === 'admin' || scope === 'ingest'),
+  createdAt: row.createdAt.toISOString(),
+  lastUsedAt: null,
+  revokedAt: row.revokedAt?.toISOString() ?? null,
 });
 
 export function toEventView(row: EventRow): EventView {

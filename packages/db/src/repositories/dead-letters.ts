@@ -1,6 +1,7 @@
 import type { Executor } from '../client.ts';
 import type { LastError } from '../schema/deliveries.ts';
 import type { DlqReason } from '../schema/dlq.ts';
+import { deadLetterStatsCte } from './delivery-stats-writer.ts';
 
 /**
  * Moves a destination's deliveries that are in line but not in flight to the dead-letter
@@ -55,7 +56,8 @@ export async function deadLetterInLine(
                replay_count = dlq_entries.replay_count + case when dlq_entries.state = 'replaying' then 1 else 0 end,
                updated_at = now()
              where dlq_entries.state in ('open', 'replaying')
-           )
+           ),
+           ${deadLetterStatsCte('dead', { tenant: '(select tenant_id from destinations where id = $1)', destination: '$1::uuid' })}
            select count(*) as moved from dead`,
     values: [destinationId, options.limit, JSON.stringify(options.error), options.reason, options.expiredOnly],
   });

@@ -1,16 +1,30 @@
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { afterCursor, type PageRequest, toPage } from '../pagination.ts';
 import { type DeliveryStatus, deliveries, deliveryAttempts } from '../schema/deliveries.ts';
+import { destinations } from '../schema/destinations.ts';
 
 export interface DeliveryFilters {
   destinationId?: string | undefined;
   eventId?: string | undefined;
   status?: DeliveryStatus | undefined;
+  /** Only deliveries to this customer's destinations (a portal token's calls). */
+  customerExternalId?: string | undefined;
 }
 
-/** Reading deliveries and their attempts; every read names the tenant. */
+/** Reading deliveries and their attempts; every read names the tenant (and a portal token's, its customer). */
 export function createDeliveriesRepository(ex: Executor) {
+  const ofCustomer = (tenantId: string, customerExternalId: string | undefined) =>
+    customerExternalId === undefined
+      ? undefined
+      : inArray(
+          deliveries.destinationId,
+          ex.db
+            .select({ id: destinations.id })
+            .from(destinations)
+            .where(and(eq(destinations.tenantId, tenantId), eq(destinations.customerExternalId, customerExternalId))),
+        );
+
   return {
     async summariesForEvent(tenantId: string, eventId: string) {
       return ex.db
@@ -27,6 +41,7 @@ export function createDeliveriesRepository(ex: Executor) {
         .where(
           and(
             eq(deliveries.tenantId, tenantId),
+            ofCustomer(tenantId, filters.customerExternalId),
             filters.destinationId ? eq(deliveries.destinationId, filters.destinationId) : undefined,
             filters.eventId ? eq(deliveries.eventId, filters.eventId) : undefined,
             filters.status ? eq(deliveries.status, filters.status) : undefined,
@@ -38,11 +53,11 @@ export function createDeliveriesRepository(ex: Executor) {
       return toPage(rows, page.limit, (row) => row);
     },
 
-    async get(tenantId: string, id: string) {
+    async get(tenantId: string, id: string, customerExternalId?: string) {
       const [row] = await ex.db
         .select()
         .from(deliveries)
-        .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.id, id)));
+        .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.id, id), ofCustomer(tenantId, customerExternalId)));
       return row;
     },
 

@@ -1,6 +1,7 @@
 import type { Executor } from '../client.ts';
 import type { LastError } from '../schema/deliveries.ts';
 import type { DlqReason } from '../schema/dlq.ts';
+import { latencyBoundsParam, outcomeStatsCtes } from './delivery-stats-writer.ts';
 
 /**
  * What became of one attempt of one delivery, as the drain decided it: `claimId` is the claim
@@ -42,9 +43,10 @@ export function createDeliveryOutcomes(ex: Executor) {
         text: `with v as (
                  select * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[],
                                       $8::text[], $9::timestamptz[], $10::int[], $11::text[], $12::bigint[], $13::text[],
-                                      $14::boolean[], $15::uuid[], $16::text[], $17::text[])
+                                      $14::boolean[], $15::uuid[], $16::text[], $17::text[], $19::timestamptz[])
                    as v(id, claim_id, kind, attempt_no, next_at, last_error, provider_message_id, at, duration_ms,
-                        ordering_key, order_seq, reason, replayed, event_id, event_type, customer_external_id)
+                        ordering_key, order_seq, reason, replayed, event_id, event_type, customer_external_id,
+                        received_at)
                ),
                standard_done as (
                  delete from delivery_queue q using v
@@ -109,7 +111,8 @@ export function createDeliveryOutcomes(ex: Executor) {
                    updated_at = now()
                  -- A resolved or discarded entry is history: nothing reopens it.
                  where dlq_entries.state in ('open', 'replaying')
-               )
+               ),
+               ${outcomeStatsCtes('kept_v', { tenant: '$18::uuid', destination: '$1::uuid', bounds: '$20::float8[]' })}
                select id from kept`,
         values: [
           destination.id,
@@ -130,6 +133,8 @@ export function createDeliveryOutcomes(ex: Executor) {
           column((o) => o.event.eventType),
           column((o) => o.event.customerExternalId),
           destination.tenantId,
+          column((o) => o.event.receivedAt),
+          latencyBoundsParam(),
         ],
       });
       return new Set(result.rows.map((row) => row.id));

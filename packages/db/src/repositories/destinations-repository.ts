@@ -12,10 +12,18 @@ export type DestinationChanges = Partial<
   Omit<NewDestinationRow, 'id' | 'tenantId' | 'customerExternalId' | 'type' | 'createdAt' | 'deletedAt'>
 >;
 
-/** Every read and write names the tenant; deleted destinations are invisible here unless said. */
+/**
+ * Every read and write names the tenant, and a portal token's calls its customer too;
+ * deleted destinations are invisible here unless said.
+ */
 export function createDestinationsRepository(ex: Executor) {
-  const visible = (tenantId: string, id: string) =>
-    and(eq(destinations.tenantId, tenantId), eq(destinations.id, id), isNull(destinations.deletedAt));
+  const visible = (tenantId: string, id: string, customerExternalId?: string) =>
+    and(
+      eq(destinations.tenantId, tenantId),
+      eq(destinations.id, id),
+      isNull(destinations.deletedAt),
+      customerExternalId === undefined ? undefined : eq(destinations.customerExternalId, customerExternalId),
+    );
 
   return {
     async insert(row: NewDestinationRow): Promise<DestinationRow> {
@@ -23,8 +31,11 @@ export function createDestinationsRepository(ex: Executor) {
       return inserted!;
     },
 
-    async get(tenantId: string, id: string): Promise<DestinationRow | undefined> {
-      const [row] = await ex.db.select().from(destinations).where(visible(tenantId, id));
+    async get(tenantId: string, id: string, customerExternalId?: string): Promise<DestinationRow | undefined> {
+      const [row] = await ex.db
+        .select()
+        .from(destinations)
+        .where(visible(tenantId, id, customerExternalId));
       return row;
     },
 
@@ -70,11 +81,16 @@ export function createDestinationsRepository(ex: Executor) {
       return toPage(rows, page.limit, (row) => row);
     },
 
-    async update(tenantId: string, id: string, changes: DestinationChanges): Promise<DestinationRow | undefined> {
+    async update(
+      tenantId: string,
+      id: string,
+      changes: DestinationChanges,
+      customerExternalId?: string,
+    ): Promise<DestinationRow | undefined> {
       const [row] = await ex.db
         .update(destinations)
         .set({ ...changes, updatedAt: new Date() })
-        .where(visible(tenantId, id))
+        .where(visible(tenantId, id, customerExternalId))
         .returning();
       return row;
     },
@@ -88,11 +104,11 @@ export function createDestinationsRepository(ex: Executor) {
      * Soft-deletes the destination: drains stop at once, and its backlog goes to the dead-letter
      * queue in the background (bounded batches). Answers false when there was no such destination.
      */
-    async markDeleted(tenantId: string, id: string): Promise<boolean> {
+    async markDeleted(tenantId: string, id: string, customerExternalId?: string): Promise<boolean> {
       const rows = await ex.db
         .update(destinations)
         .set({ deletedAt: sql`now()`, enabled: false, updatedAt: sql`now()` })
-        .where(visible(tenantId, id))
+        .where(visible(tenantId, id, customerExternalId))
         .returning({ id: destinations.id });
       return rows.length > 0;
     },

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { newId } from '../ids.ts';
 import { afterCursor, type PageRequest, toPage } from '../pagination.ts';
@@ -9,7 +9,9 @@ import { type DlqReason, dlqAudit, dlqEntries, dlqReplays } from '../schema/dlq.
  * Whose dead letters a call may touch: one tenant's (its admin key), or every tenant's
  * (the operator), optionally narrowed to one. Every query below applies it.
  */
-export type DlqScope = { tenantId: string } | { allTenants: true; tenantId?: string | undefined };
+export type DlqScope =
+  /** customerExternalId: a portal token's calls, which see only that customer's entries. */
+  { tenantId: string; customerExternalId?: string | undefined } | { allTenants: true; tenantId?: string | undefined };
 
 export interface DlqFilters {
   destinationId?: string | undefined;
@@ -21,7 +23,7 @@ export interface DlqFilters {
 }
 
 export interface DlqActor {
-  kind: 'operator' | 'api_key';
+  kind: 'operator' | 'api_key' | 'portal_token';
   keyId?: string | undefined;
 }
 
@@ -39,8 +41,13 @@ const listed = inArray(dlqEntries.state, ['open', 'replaying']);
 
 function scoped(scope: DlqScope): SQL | undefined {
   if ('allTenants' in scope) return scope.tenantId ? eq(dlqEntries.tenantId, scope.tenantId) : undefined;
-  return eq(dlqEntries.tenantId, scope.tenantId);
+  return and(
+    eq(dlqEntries.tenantId, scope.tenantId),
+    scope.customerExternalId === undefined ? undefined : eq(dlqEntries.customerExternalId, scope.customerExternalId),
+  );
 }
+
+const customerOf = (scope: DlqScope) => ('allTenants' in scope ? null : (scope.customerExternalId ?? null));
 
 /** The list filters as SQL, within the scope. */
 export function dlqFilterSql(scope: DlqScope, filters: DlqFilters): SQL | undefined {
@@ -98,10 +105,11 @@ export function createDlqRepository(ex: Executor) {
                join deliveries d on d.id = q.delivery_id
                join destinations dst on dst.id = d.destination_id
                where q.id = any($1::uuid[]) and ($2::uuid is null or q.tenant_id = $2)
+                 and ($3::text is null or q.customer_external_id = $3)
                  and q.state = 'open' and d.status = 'dead'
                order by d.order_seq
                for update of q, d`,
-        values: [entryIds, tenantId],
+        values: [entryIds, tenantId, customerOf(scope)],
       });
       return result.rows.map((row) => ({
         entryId: row.entry_id,
@@ -164,7 +172,16 @@ export function createDlqRepository(ex: Executor) {
       const [row] = await ex.db
         .select()
         .from(dlqReplays)
-        .where(and(eq(dlqReplays.id, id), 'allTenants' in scope ? undefined : eq(dlqReplays.tenantId, scope.tenantId)));
+        .where(
+          and(
+            eq(dlqReplays.id, id),
+            'allTenants' in scope ? undefined : eq(dlqReplays.tenantId, scope.tenantId),
+            // A portal token's bulk replays are filtered by its customer, so their filter names it.
+            customerOf(scope) === null
+              ? undefined
+              : sql`${dlqReplays.filter}->>'customerExternalId' = ${customerOf(scope)}`,
+          ),
+        );
       return row;
     },
   };

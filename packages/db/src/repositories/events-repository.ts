@@ -29,6 +29,7 @@ export interface StoredKey {
 export interface EventFilters {
   customerExternalId?: string | undefined;
   eventType?: string | undefined;
+  idempotencyKey?: string | undefined;
 }
 
 /** The most event bytes one list page loads, whatever its limit: large events make shorter pages. */
@@ -122,6 +123,7 @@ export function createEventsRepository(ex: Executor) {
             eq(events.tenantId, tenantId),
             filters.customerExternalId ? eq(events.customerExternalId, filters.customerExternalId) : undefined,
             filters.eventType ? eq(events.eventType, filters.eventType) : undefined,
+            filters.idempotencyKey ? eq(events.idempotencyKey, filters.idempotencyKey) : undefined,
             page.after ? lt(events.id, page.after) : undefined,
           ),
         )

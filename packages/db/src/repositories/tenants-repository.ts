@@ -17,6 +17,20 @@ export function createTenantsRepository(ex: Executor) {
       return rows.length > 0;
     },
 
+    async get(tenantId: string): Promise<TenantRow | undefined> {
+      const [row] = await db.select().from(tenants).where(eq(tenants.id, tenantId));
+      return row;
+    },
+
+    async update(
+      tenantId: string,
+      changes: Partial<Pick<TenantRow, 'name' | 'portalFrameAncestors'>>,
+    ): Promise<TenantRow | undefined> {
+      if (Object.keys(changes).length === 0) return this.get(tenantId);
+      const [row] = await db.update(tenants).set(changes).where(eq(tenants.id, tenantId)).returning();
+      return row;
+    },
+
     async list(page: PageRequest) {
       const rows = await db
         .select()
@@ -38,6 +52,16 @@ export function createTenantsRepository(ex: Executor) {
         .values({ id: newId(), ...input })
         .returning();
       return row!;
+    },
+
+    async listApiKeys(tenantId: string, page: PageRequest) {
+      const rows = await db
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.tenantId, tenantId), afterCursor(apiKeys.id, page)))
+        .orderBy(desc(apiKeys.id))
+        .limit(page.limit + 1);
+      return toPage(rows, page.limit, (row) => row);
     },
 
     async findActiveKeyByHash(keyHash: string): Promise<ApiKeyRow | undefined> {

@@ -86,7 +86,7 @@ export const dlqAudit = pgTable(
   {
     id: uuid('id').primaryKey(),
     tenantId: uuid('tenant_id'),
-    actorKind: text('actor_kind').$type<'operator' | 'api_key'>().notNull(),
+    actorKind: text('actor_kind').$type<'operator' | 'api_key' | 'portal_token'>().notNull(),
     actorKeyId: uuid('actor_key_id'),
     action: text('action').$type<'replay' | 'discard' | 'bulk_replay'>().notNull(),
     entryId: uuid('entry_id'),

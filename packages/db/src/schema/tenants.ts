@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
@@ -9,6 +10,8 @@ export const tenants = pgTable('tenants', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  // Origins allowed to embed this tenant's customer portal (CSP frame-ancestors); empty: none.
+  portalFrameAncestors: text('portal_frame_ancestors').array().notNull().default(sql`'{}'::text[]`),
 });
 
 export const apiKeys = pgTable(

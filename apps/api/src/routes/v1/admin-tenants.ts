@@ -1,11 +1,13 @@
 import { errorResponses, listQuerySchema, listResponse } from '@sluice/contracts/common';
 import {
+  apiKeyListItemSchema,
   createApiKeySchema,
   createdApiKeySchema,
   createTenantSchema,
   keyParamsSchema,
   tenantParamsSchema,
   tenantSchema,
+  updateTenantSchema,
 } from '@sluice/contracts/tenants';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
@@ -36,6 +38,24 @@ export function adminTenantRoutes(deps: {
       handler: async (request) => deps.tenants.list({ limit: request.query.limit, after: request.query.cursor }),
     });
 
+    app.get('/v1/admin/tenants/:tenantId', {
+      config,
+      schema: { tags, params: tenantParamsSchema, response: { 200: tenantSchema, ...errorResponses(401, 403, 404) } },
+      handler: async (request) => deps.tenants.get(request.params.tenantId),
+    });
+
+    app.patch('/v1/admin/tenants/:tenantId', {
+      config,
+      schema: {
+        tags,
+        description: 'portal.frameAncestors: the origins allowed to embed this tenant’s customer portal.',
+        params: tenantParamsSchema,
+        body: updateTenantSchema,
+        response: { 200: tenantSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+      handler: async (request) => deps.tenants.update(request.params.tenantId, request.body),
+    });
+
     app.post('/v1/admin/tenants/:tenantId/api-keys', {
       config,
       schema: {
@@ -46,6 +66,18 @@ export function adminTenantRoutes(deps: {
       },
       handler: async (request, reply) =>
         reply.status(201).send(await deps.apiKeys.createKey(request.params.tenantId, request.body)),
+    });
+
+    app.get('/v1/admin/tenants/:tenantId/api-keys', {
+      config,
+      schema: {
+        tags,
+        params: tenantParamsSchema,
+        querystring: listQuerySchema,
+        response: { 200: listResponse(apiKeyListItemSchema), ...errorResponses(400, 401, 403, 404) },
+      },
+      handler: async (request) =>
+        deps.tenants.listApiKeys(request.params.tenantId, { limit: request.query.limit, after: request.query.cursor }),
     });
 
     app.delete('/v1/admin/api-keys/:keyId', {

@@ -3,10 +3,10 @@ import { deliveryListQuerySchema, deliverySchema, deliveryWithAttemptsSchema } f
 
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
-import { tenantOf } from '../../plugins/auth.ts';
+import { scopeOf } from '../../plugins/auth.ts';
 import type { DeliveryService } from '../../services/delivery-service.ts';
 
-const config = { access: 'tenantAdmin' as const };
+const config = { access: 'customerData' as const };
 const tags = ['Deliveries'];
 
 export function deliveryRoutes(deps: { service: DeliveryService }): FastifyPluginAsyncZodOpenApi {
@@ -20,7 +20,8 @@ export function deliveryRoutes(deps: { service: DeliveryService }): FastifyPlugi
       },
       handler: async (request) => {
         const { limit, cursor, ...filters } = request.query;
-        return deps.service.list(tenantOf(request).tenantId, filters, { limit, after: cursor });
+        const { tenantId, customerExternalId } = scopeOf(request);
+        return deps.service.list(tenantId, { ...filters, customerExternalId }, { limit, after: cursor });
       },
     });
 
@@ -31,7 +32,10 @@ export function deliveryRoutes(deps: { service: DeliveryService }): FastifyPlugi
         params: z.object({ id: pathIdSchema }),
         response: { 200: deliveryWithAttemptsSchema, ...errorResponses(401, 403, 404) },
       },
-      handler: async (request) => deps.service.get(tenantOf(request).tenantId, request.params.id),
+      handler: async (request) => {
+        const { tenantId, customerExternalId } = scopeOf(request);
+        return deps.service.get(tenantId, request.params.id, customerExternalId);
+      },
     });
   };
 }

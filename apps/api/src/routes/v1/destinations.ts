@@ -1,4 +1,5 @@
 import { errorResponses, listQuerySchema, listResponse, pathIdSchema } from '@sluice/contracts/common';
+import { destinationSetupSchema } from '@sluice/contracts/destination-setup';
 import {
   createDestinationSchema,
   destinationListQuerySchema,
@@ -8,10 +9,10 @@ import {
 } from '@sluice/contracts/destinations';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
-import { tenantOf } from '../../plugins/auth.ts';
+import { scopeOf } from '../../plugins/auth.ts';
 import type { DestinationService } from '../../services/destination-service.ts';
 
-const config = { access: 'tenantAdmin' as const };
+const config = { access: 'customerData' as const };
 const tags = ['Destinations'];
 const params = z.object({ id: pathIdSchema });
 
@@ -23,10 +24,10 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       schema: {
         tags,
         body: createDestinationSchema,
+        description: 'A portal token may create destinations only for its own customerExternalId (else 403).',
         response: { 201: destinationSchema, ...errorResponses(400, 401, 403) },
       },
-      handler: async (request, reply) =>
-        reply.status(201).send(await service.create(tenantOf(request).tenantId, request.body)),
+      handler: async (request, reply) => reply.status(201).send(await service.create(scopeOf(request), request.body)),
     });
 
     app.get('/v1/destinations', {
@@ -38,14 +39,14 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       },
       handler: async (request) => {
         const { limit, cursor, ...filters } = request.query;
-        return service.list(tenantOf(request).tenantId, filters, { limit, after: cursor });
+        return service.list(scopeOf(request), filters, { limit, after: cursor });
       },
     });
 
     app.get('/v1/destinations/:id', {
       config,
       schema: { tags, params, response: { 200: destinationSchema, ...errorResponses(401, 403, 404) } },
-      handler: async (request) => service.get(tenantOf(request).tenantId, request.params.id),
+      handler: async (request) => service.get(scopeOf(request), request.params.id),
     });
 
     app.patch('/v1/destinations/:id', {
@@ -56,7 +57,7 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
         body: updateDestinationSchema,
         response: { 200: destinationSchema, ...errorResponses(400, 401, 403, 404) },
       },
-      handler: async (request) => service.update(tenantOf(request).tenantId, request.params.id, request.body),
+      handler: async (request) => service.update(scopeOf(request), request.params.id, request.body),
     });
 
     app.delete('/v1/destinations/:id', {
@@ -69,7 +70,7 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
         response: { 204: z.null(), ...errorResponses(401, 403, 404) },
       },
       handler: async (request, reply) => {
-        await service.remove(tenantOf(request).tenantId, request.params.id);
+        await service.remove(scopeOf(request), request.params.id);
         return reply.status(204).send(null);
       },
     });
@@ -83,19 +84,35 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
         params,
         response: { 200: destinationTestResultSchema, ...errorResponses(400, 401, 403, 404) },
       },
-      handler: async (request) => service.test(tenantOf(request).tenantId, request.params.id),
+      handler: async (request) => service.test(scopeOf(request), request.params.id),
+    });
+
+    app.get('/v1/destinations/:id/setup', {
+      config,
+      schema: {
+        tags,
+        summary: "What the customer creates in their AWS account: the role's trust and permissions policies",
+        description:
+          "The trust policy names Sluice's principal (STS GetCallerIdentity, or SERVICE_PRINCIPAL_ARN) with this " +
+          'destination’s ExternalId; the permissions policy allows only the actions Sluice needs on this one ' +
+          'resource; the CloudFormation template (YAML) creates the role named in auth.roleArn with both. ' +
+          '503 service_identity_unknown when Sluice cannot learn its own principal.',
+        params,
+        response: { 200: destinationSetupSchema, ...errorResponses(400, 401, 403, 404, 503) },
+      },
+      handler: async (request) => service.setup(scopeOf(request), request.params.id),
     });
 
     app.post('/v1/destinations/:id/pause', {
       config,
       schema: { tags, params, response: { 200: destinationSchema, ...errorResponses(401, 403, 404) } },
-      handler: async (request) => service.pause(tenantOf(request).tenantId, request.params.id),
+      handler: async (request) => service.pause(scopeOf(request), request.params.id),
     });
 
     app.post('/v1/destinations/:id/resume', {
       config,
       schema: { tags, params, response: { 200: destinationSchema, ...errorResponses(401, 403, 404) } },
-      handler: async (request) => service.resume(tenantOf(request).tenantId, request.params.id),
+      handler: async (request) => service.resume(scopeOf(request), request.params.id),
     });
   };
 }

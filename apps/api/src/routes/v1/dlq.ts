@@ -9,10 +9,11 @@ import {
   replayAcceptedSchema,
 } from '@sluice/contracts/dlq';
 import type { DlqActor, DlqScope } from '@sluice/db/repositories/dlq-repository';
+import { forbidden } from '@sluice/errors/app-error';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
-import { tenantOf } from '../../plugins/auth.ts';
+import { scopeOf } from '../../plugins/auth.ts';
 import type { DlqService } from '../../services/dlq-service.ts';
 
 /**
@@ -21,16 +22,16 @@ import type { DlqService } from '../../services/dlq-service.ts';
  */
 interface Mount {
   prefix: '/v1/dlq' | '/v1/admin/dlq';
-  access: 'tenantAdmin' | 'operator';
+  access: 'customerData' | 'operator';
   filters: typeof dlqFiltersSchema | typeof operatorDlqFiltersSchema;
   scope(request: FastifyRequest, tenantId: string | undefined): DlqScope;
 }
 
 export const tenantDlqMount: Mount = {
   prefix: '/v1/dlq',
-  access: 'tenantAdmin',
+  access: 'customerData',
   filters: dlqFiltersSchema,
-  scope: (request) => ({ tenantId: tenantOf(request).tenantId }),
+  scope: (request) => scopeOf(request),
 };
 
 export const operatorDlqMount: Mount = {
@@ -42,7 +43,22 @@ export const operatorDlqMount: Mount = {
 
 function actorOf(request: FastifyRequest): DlqActor {
   const principal = request.principal;
-  return principal?.kind === 'tenant' ? { kind: 'api_key', keyId: principal.keyId } : { kind: 'operator' };
+  if (principal?.kind === 'tenant') return { kind: 'api_key', keyId: principal.keyId };
+  if (principal?.kind === 'customer') return { kind: 'portal_token', keyId: principal.tokenId };
+  return { kind: 'operator' };
+}
+
+/** A portal token's bulk replay is of its own customer's entries; its stored filter says so. */
+function customerFilters<T extends { customerExternalId?: string | undefined }>(
+  request: FastifyRequest,
+  filters: T,
+): T {
+  const principal = request.principal;
+  if (principal?.kind !== 'customer') return filters;
+  if (filters.customerExternalId !== undefined && filters.customerExternalId !== principal.customerExternalId) {
+    throw forbidden('This portal token replays only its own customer’s entries.');
+  }
+  return { ...filters, customerExternalId: principal.customerExternalId };
 }
 
 const tenantIdOf = (query: unknown) =>
@@ -124,7 +140,7 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
         response: { 202: bulkReplayAcceptedSchema, ...errorResponses(400, 401, 403) },
       },
       handler: async (request, reply) => {
-        const filters = request.body;
+        const filters = customerFilters(request, request.body);
         return reply
           .status(202)
           .send(await service.startBulkReplay(mount.scope(request, tenantIdOf(filters)), filters, actorOf(request)));

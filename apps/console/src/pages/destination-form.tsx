@@ -1,0 +1,143 @@
+import { type FormEvent, useState } from 'react';
+import { api, type Destination, type DestinationType } from '../api.ts';
+import { useViewer } from '../app-context.ts';
+import { navigate } from '../router.ts';
+import { ErrorNote, Field, fieldErrorsOf, Section } from '../ui.tsx';
+
+/** The resource field of each type, and its optional ordering field. */
+const typeFields: Record<DestinationType, { resource: string; label: string; hint: string; order: string }> = {
+  sqs: {
+    resource: 'queueUrl',
+    label: 'Queue URL',
+    hint: 'https://sqs.<region>.amazonaws.com/<account>/<name>; a name ending in .fifo is a FIFO queue',
+    order: 'messageGroupIdField',
+  },
+  sns: {
+    resource: 'topicArn',
+    label: 'Topic ARN',
+    hint: 'arn:aws:sns:<region>:<account>:<name>',
+    order: 'messageGroupIdField',
+  },
+  kinesis: {
+    resource: 'streamArn',
+    label: 'Stream ARN',
+    hint: 'arn:aws:kinesis:<region>:<account>:stream/<name>',
+    order: 'partitionKeyField',
+  },
+};
+
+/**
+ * Step 1 of the guided setup: what and where. Saving creates the destination with a role ARN
+ * the customer is about to create; step 2 (the destination's page) shows the ExternalId, the
+ * trust policy and the CloudFormation template for that role.
+ */
+export function DestinationForm(props: { existing?: Destination }) {
+  const viewer = useViewer();
+  const existing = props.existing;
+  const [type, setType] = useState<DestinationType>(existing?.type ?? 'sqs');
+  const fields = typeFields[type];
+  const [name, setName] = useState(existing?.name ?? '');
+  const [customer, setCustomer] = useState(
+    existing?.customerExternalId ?? (viewer.kind === 'customer' ? viewer.customerExternalId : ''),
+  );
+  const [resource, setResource] = useState(String(existing?.config[fields.resource] ?? ''));
+  const [orderField, setOrderField] = useState(String(existing?.config[fields.order] ?? ''));
+  const [roleArn, setRoleArn] = useState(existing?.auth.mode === 'assume_role' ? existing.auth.roleArn : '');
+  const [eventTypes, setEventTypes] = useState(existing?.eventTypes?.join(' ') ?? '');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const errors = fieldErrorsOf(error);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    const config: Record<string, unknown> = { [fields.resource]: resource };
+    if (orderField) config[fields.order] = orderField;
+    else if (existing) config[fields.order] = null;
+    const patterns = eventTypes.split(/[\s,]+/).filter(Boolean);
+    const body = {
+      name,
+      config,
+      auth: { mode: 'assume_role' as const, roleArn },
+      eventTypes: patterns.length > 0 ? patterns : null,
+    };
+    const saved = existing
+      ? api.destinations.update(existing.id, body)
+      : api.destinations.create({ ...body, customerExternalId: customer, type });
+    saved.then(
+      (destination) => navigate(`/destinations/${destination.id}${existing ? '' : '?setup=1'}`),
+      (failure: unknown) => {
+        setError(failure);
+        setBusy(false);
+      },
+    );
+  };
+
+  return (
+    <Section title={existing ? `Edit ${existing.name}` : 'New destination: 1. where to deliver'}>
+      <form onSubmit={submit} aria-label={existing ? 'Edit destination' : 'New destination'} noValidate>
+        <Field label="Name" name="name" value={name} onChange={setName} error={errors.get('name')} required />
+        <Field
+          label="Customer external id"
+          name="customerExternalId"
+          value={customer}
+          onChange={setCustomer}
+          readOnly={Boolean(existing) || viewer.kind === 'customer'}
+          error={errors.get('customerExternalId')}
+          hint="Events of this customer are delivered here."
+        />
+        <div className="field">
+          <label htmlFor="destination-type">Type</label>
+          <select
+            id="destination-type"
+            value={type}
+            disabled={Boolean(existing)}
+            onChange={(e) =>
+              setType(e.target.value === 'sns' ? 'sns' : e.target.value === 'kinesis' ? 'kinesis' : 'sqs')
+            }
+          >
+            <option value="sqs">SQS queue</option>
+            <option value="sns">SNS topic</option>
+            <option value="kinesis">Kinesis stream</option>
+          </select>
+        </div>
+        <Field
+          label={fields.label}
+          name={fields.resource}
+          value={resource}
+          onChange={setResource}
+          hint={fields.hint}
+          error={errors.get(`config.${fields.resource}`) ?? errors.get('config')}
+        />
+        <Field
+          label={type === 'kinesis' ? 'Partition key field (optional)' : 'FIFO group field (optional)'}
+          name={fields.order}
+          value={orderField}
+          onChange={setOrderField}
+          hint="A field of the event, dotted for nested ones (payload.orderId); default customerExternalId"
+          error={errors.get(`config.${fields.order}`)}
+        />
+        <Field
+          label="Role ARN Sluice assumes"
+          name="roleArn"
+          value={roleArn}
+          onChange={setRoleArn}
+          hint="The role you create in the next step, e.g. arn:aws:iam::123456789012:role/SluiceWriter"
+          error={errors.get('auth.roleArn') ?? errors.get('auth')}
+        />
+        <Field
+          label="Event types (optional)"
+          name="eventTypes"
+          value={eventTypes}
+          onChange={setEventTypes}
+          hint="Space-separated names or globs (order.* invoice.paid); empty: every event type"
+          error={[...errors.entries()].find(([path]) => path.startsWith('eventTypes'))?.[1]}
+        />
+        <ErrorNote error={error} />
+        <button type="submit" disabled={busy}>
+          {existing ? 'Save' : 'Save and continue'}
+        </button>
+      </form>
+    </Section>
+  );
+}

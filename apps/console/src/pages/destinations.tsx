@@ -1,0 +1,58 @@
+import { api } from '../api.ts';
+import { useViewer } from '../app-context.ts';
+import { href } from '../router.ts';
+import { Badge, ErrorNote, Pager, Section, usePages } from '../ui.tsx';
+
+/** Destinations with their status and, when the API reports it, their health. */
+export function DestinationsPage() {
+  const viewer = useViewer();
+  const list = usePages((cursor) => api.destinations.list(cursor), []);
+  return (
+    <Section
+      title="Destinations"
+      actions={
+        <a className="button" href={href('destinations', 'new')}>
+          New destination
+        </a>
+      }
+    >
+      <ErrorNote error={list.error} />
+      {list.data?.data.length === 0 && <p>No destinations yet.</p>}
+      <table>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Type</th>
+            {viewer.kind !== 'customer' && <th>Customer</th>}
+            <th>Status</th>
+            <th>Health</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.data?.data.map((destination) => (
+            <tr key={destination.id}>
+              <td>
+                <a href={href('destinations', destination.id)}>{destination.name}</a>
+              </td>
+              <td>{destination.type}</td>
+              {viewer.kind !== 'customer' && <td className="mono">{destination.customerExternalId}</td>}
+              <td>
+                <Badge value={destination.status} />
+              </td>
+              <td>
+                {destination.health ? (
+                  <span title={destination.health.detail ?? ''}>
+                    <Badge value={destination.health.state} />
+                  </span>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pager pageNumber={list.pageNumber} next={list.next} previous={list.previous} />
+    </Section>
+  );
+}
