@@ -27,6 +27,7 @@ import { destinationRoutes } from './routes/v1/destinations.ts';
 import { dlqRoutes, operatorDlqMount, tenantDlqMount } from './routes/v1/dlq.ts';
 import { eventRoutes } from './routes/v1/events.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
+import { createDestinationPreviewService } from './services/destination-preview-service.ts';
 import { createDestinationService } from './services/destination-service.ts';
 import { createDlqService } from './services/dlq-service.ts';
 import { createEventIngestService } from './services/event-ingest-service.ts';
@@ -72,10 +73,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const destinations = createDestinationsRepository(deps.database.db);
   const metrics = createApiMetrics({ backlog: () => deliveries.backlogByType() });
   const jobs = createJobProducer(deps.redis);
+  const resolver = createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws });
   const destinationService = createDestinationService({
     destinations,
     aws: deps.aws,
-    resolver: createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws }),
+    resolver,
     jobs,
     regroup: (destinationId, orderingKey) => reassignOrderingKeys(deps.database.db, destinationId, orderingKey),
   });
@@ -106,7 +108,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(adminTenantRoutes({ tenants, apiKeys }));
   await app.register(eventRoutes({ ingest, events, deliveriesOfEvent: deliveries.summariesForEvent }));
-  await app.register(destinationRoutes({ service: destinationService }));
+  await app.register(
+    destinationRoutes({
+      service: destinationService,
+      previews: createDestinationPreviewService({ destinations, events, resolver }),
+    }),
+  );
   await app.register(deliveryRoutes({ deliveries }));
   const dlqService = createDlqService({
     dlq: createDlqRepository(deps.database.db),

@@ -8,6 +8,7 @@ export const dlqReasonSchema = z.enum([
   'retries_exhausted',
   'payload_too_large',
   'destination_deleted',
+  'transform_failed',
 ]);
 
 export const dlqFiltersSchema = z.object({

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsIdentity } from '@sluice/aws/credentials';
-import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
+import type { CreateDestinationInput, TransformInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
 import { toDeliverableEvent } from '@sluice/contracts/events';
 import { toEventView } from '@sluice/db/event-view';
 import { newId } from '@sluice/db/ids';
@@ -14,6 +14,7 @@ import type {
 import type { DestinationRow, EventRow, NewDestinationRow } from '@sluice/db/schema';
 import { testDestination } from '@sluice/destinations/destination-test';
 import { type DestinationResolver, UnusableDestinationError } from '@sluice/destinations/resolver';
+import { expressionProblem } from '@sluice/destinations/transform/transform-syntax';
 import type { DestinationType } from '@sluice/destinations/types';
 import { badRequest, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
@@ -56,12 +57,28 @@ export function createDestinationService(deps: {
     errors.map((e) => ({ path: e.path ? `config.${e.path}` : 'config', message: e.message }));
   const problems = (count: number) => (count === 1 ? '1 problem' : `${count} problems`);
 
-  function validConfig(type: DestinationType, raw: unknown): Record<string, unknown> {
-    const result = deps.resolver.validate(type, raw);
-    if (!result.ok)
-      throw badRequest(`The ${type} config has ${problems(result.errors.length)}.`, configErrors(result.errors));
-    return { ...result.destination.config };
+  /**
+   * The config (checked whole by the type's adapter) and the transform (parsed), with every
+   * problem of both in one 400. Either may be left out (a PATCH that does not change it).
+   */
+  function validated(
+    type: DestinationType,
+    raw: unknown,
+    transform: TransformInput | null | undefined,
+  ): { config?: Record<string, unknown> } {
+    const result = raw === undefined ? undefined : deps.resolver.validate(type, raw);
+    const errors = result && !result.ok ? configErrors(result.errors) : [];
+    const expression = transform ? expressionProblem(transform.expression) : null;
+    if (expression) errors.push({ path: 'transform.expression', message: expression });
+    if (errors.length > 0) {
+      const what = expression && errors.length === 1 ? "The transform's expression" : `The ${type} destination`;
+      throw badRequest(`${what} has ${problems(errors.length)}.`, errors);
+    }
+    return result?.ok ? { config: { ...result.destination.config } } : {};
   }
+
+  const transformColumn = (transform: TransformInput | null | undefined) =>
+    transform ? { language: transform.language, expression: transform.expression } : null;
 
   /**
    * A PATCH's config: the current one without the values the schema derived (the region read
@@ -133,13 +150,15 @@ export function createDestinationService(deps: {
 
   return {
     async create(tenantId: string, input: CreateDestinationInput) {
+      const { config } = validated(input.type, input.config, input.transform);
       const row = await deps.destinations.insert({
         id: newId(),
         tenantId,
         customerExternalId: input.customerExternalId,
         name: input.name,
         type: input.type,
-        config: validConfig(input.type, input.config),
+        config: config ?? {},
+        transform: transformColumn(input.transform),
         ...authColumns(input.auth),
         eventTypes: input.eventTypes ?? null,
         enabled: input.enabled ?? true,
@@ -162,7 +181,13 @@ export function createDestinationService(deps: {
       const changes: DestinationChanges = {};
       if (input.name !== undefined) changes.name = input.name;
       // A partial config is merged into the current one, then the whole is checked again.
-      if (input.config !== undefined) changes.config = validConfig(current.type, mergedConfig(current, input.config));
+      const checked = validated(
+        current.type,
+        input.config === undefined ? undefined : mergedConfig(current, input.config),
+        input.transform,
+      );
+      if (checked.config) changes.config = checked.config;
+      if (input.transform !== undefined) changes.transform = transformColumn(input.transform);
       if (input.auth !== undefined) Object.assign(changes, authColumns(input.auth, current));
       if (input.eventTypes !== undefined) changes.eventTypes = input.eventTypes;
       if (input.enabled !== undefined) changes.enabled = input.enabled;

@@ -81,6 +81,25 @@ export function createEventsRepository(db: Database) {
       return row;
     },
 
+    /**
+     * A payload and metadata as this table would give them back: jsonb orders an object's keys
+     * by length, then bytewise, and keeps the last of repeated keys. The preview shows an event
+     * that was never stored exactly as a stored one would be sent.
+     */
+    async asStored(
+      payload: Record<string, unknown>,
+      metadata: Record<string, unknown> | null,
+    ): Promise<{ payload: Record<string, unknown>; metadata: Record<string, unknown> | null }> {
+      const result = await db.$client.query<{
+        payload: Record<string, unknown>;
+        metadata: Record<string, unknown> | null;
+      }>('select $1::jsonb as payload, $2::jsonb as metadata', [
+        JSON.stringify(payload),
+        metadata === null ? null : JSON.stringify(metadata),
+      ]);
+      return result.rows[0] ?? { payload, metadata };
+    },
+
     async list(tenantId: string, filters: EventFilters, page: PageRequest) {
       const rows = await db
         .select()
