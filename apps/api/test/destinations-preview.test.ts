@@ -1,3 +1,4 @@
+import { EVENT_FIELDS } from '@sluice/contracts/events';
 import { createQueue, receiveAll } from '@sluice/testing/aws-test-resources';
 import { sampleEvent } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,18 +75,8 @@ describe('preview of each destination type', () => {
     const destination = await h.create({ config: { queueUrl: AWS_QUEUE_URL } });
     const event = sampleEvent({ customerExternalId: CUSTOMER, occurredAt: '2026-05-26T16:21:08.493+02:00' });
     const result = await preview(destination.id, { event });
-    expect(Object.keys(JSON.parse(result.body))).toEqual([
-      'id',
-      'eventType',
-      'occurredAt',
-      'source',
-      'customerExternalId',
-      'idempotencyKey',
-      'correlationId',
-      'payload',
-      'metadata',
-      'receivedAt',
-    ]);
+    // Every canonical field, in the contract's order (correlationId and metadata present here).
+    expect(Object.keys(JSON.parse(result.body))).toEqual(EVENT_FIELDS);
     // As stored: the time in UTC.
     expect(JSON.parse(result.body).occurredAt).toBe('2026-05-26T14:21:08.493Z');
     expect(result.messageGroupId).toBeUndefined();

@@ -19,6 +19,8 @@ afterAll(() => fx.close());
 
 const jsonata = (expression: string) => ({ language: 'jsonata' as const, expression });
 const RENAME = jsonata('{ "order": payload.orderId, "cents": payload.amount, "event": id, "type": eventType }');
+/** RENAME's result for fixture.post()'s sample event. */
+const renamed = (eventId: string) => ({ order: 'ord_38a91f', cents: 12900, event: eventId, type: 'order.completed' });
 const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
   fx.stack.app.inject({ method, url, headers: fx.auth, ...(payload ? { payload } : {}) });
 const attribute = (message: Message | undefined, name: string) => message?.MessageAttributes?.[name]?.StringValue;
@@ -40,9 +42,7 @@ describe('a transform shapes what arrives, for every destination type', () => {
     const published = await topic.post();
 
     const [message] = await collectMessages(fx.aws.sqs, queue.queueUrl, 1);
-    expect(message?.Body).toBe(
-      JSON.stringify({ order: 'ord_38a91f', cents: 12900, event: queued, type: 'order.completed' }),
-    );
+    expect(message?.Body).toBe(JSON.stringify(renamed(queued)));
     expect(attribute(message, 'eventId')).toBe(queued);
     expect(attribute(message, 'customerExternalId')).toBe(queue.customerExternalId);
     expect(message?.Attributes).toMatchObject({
@@ -51,12 +51,7 @@ describe('a transform shapes what arrives, for every destination type', () => {
     });
 
     const [fromTopic] = await collectMessages(fx.aws.sqs, topic.queueUrl, 1);
-    expect(JSON.parse(fromTopic?.Body ?? '{}')).toEqual({
-      order: 'ord_38a91f',
-      cents: 12900,
-      event: published,
-      type: 'order.completed',
-    });
+    expect(JSON.parse(fromTopic?.Body ?? '{}')).toEqual(renamed(published));
     expect(attribute(fromTopic, 'eventType')).toBe('order.completed');
   });
 
@@ -85,7 +80,7 @@ describe('a transform shapes what arrives, for every destination type', () => {
       source: 'billing-service',
       'detail-type': 'order.completed',
       time: '2026-05-26T14:21:08Z',
-      detail: { order: 'ord_38a91f', cents: 12900, event: onBus, type: 'order.completed' },
+      detail: renamed(onBus),
     });
   });
 });
@@ -143,12 +138,7 @@ describe('a transform that fails', () => {
     expect((await api('POST', `/v1/dlq/${entry.id}/replay`)).statusCode).toBe(202);
 
     const [message] = await collectMessages(fx.aws.sqs, destination.queueUrl, 1);
-    expect(JSON.parse(message?.Body ?? '{}')).toEqual({
-      order: 'ord_38a91f',
-      cents: 12900,
-      event: eventId,
-      type: 'order.completed',
-    });
+    expect(JSON.parse(message?.Body ?? '{}')).toEqual(renamed(eventId));
     await waitFor(async () => (await api('GET', `/v1/dlq/${entry.id}`)).json().state === 'resolved');
     expect((await api('GET', `/v1/deliveries/${entry.deliveryId}`)).json()).toMatchObject({
       status: 'delivered',

@@ -17,7 +17,7 @@ export const transformSchema = z
     description:
       "Shapes the message body: it becomes the JSON of the expression's result. Attributes, MessageGroupId, " +
       'MessageDeduplicationId, PartitionKey, Source and DetailType still come from the event. An evaluation that ' +
-      'fails, yields nothing or runs over 200 ms dead-letters its delivery with reason transform_failed.',
+      'fails, yields nothing or runs over 1 second dead-letters its delivery with reason transform_failed.',
     examples: [
       { language: 'jsonata', expression: '{ "order": payload.orderId, "cents": payload.amount, "at": occurredAt }' },
       { language: 'jsonata', expression: '$ ~> | payload | {}, ["attachments"] |' },
@@ -106,7 +106,31 @@ export const createDestinationSchema = z
     customerExternalId: z.string().min(1).max(256),
     type: destinationTypeSchema,
   })
-  .meta({ id: 'DestinationInput' });
+  .meta({
+    id: 'DestinationInput',
+    examples: [
+      {
+        name: 'Customer SQS queue',
+        customerExternalId: 'acct_8K2zRq',
+        type: 'sqs',
+        config: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/pushes.fifo' },
+        auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/SluiceWriter' },
+        eventTypes: ['order.*', 'invoice.paid'],
+      },
+      {
+        name: 'Customer event bus, orders only',
+        customerExternalId: 'acct_8K2zRq',
+        type: 'eventbridge',
+        config: {
+          eventBusArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/orders',
+          source: 'com.example.billing',
+        },
+        auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/SluiceWriter' },
+        transform: { language: 'jsonata', expression: '{ "order": payload.orderId, "cents": payload.amount }' },
+        eventTypes: ['order.*'],
+      },
+    ],
+  });
 
 export const updateDestinationSchema = z
   .strictObject({

@@ -11,6 +11,8 @@ export const dlqReasonSchema = z.enum([
   'transform_failed',
 ]);
 
+export type DlqReason = z.infer<typeof dlqReasonSchema>;
+
 export const dlqFiltersSchema = z.object({
   destinationId: z.string().optional(),
   customerExternalId: z.string().min(1).max(256).optional(),

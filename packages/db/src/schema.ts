@@ -1,3 +1,4 @@
+import type { DlqReason } from '@sluice/contracts/dlq';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -105,8 +106,7 @@ export const destinations = pgTable(
     type: text('type', { enum: ['sqs', 'sns', 'kinesis', 'eventbridge'] }).notNull(),
     // The adapter's normalised config (region filled in); validated by the adapter's schema.
     config: jsonb('config').$type<Record<string, unknown>>().notNull(),
-    // The message body's JSONata transform; null: the body is the event JSON. Part of the
-    // destination's version (updatedAt), so an edit reaches the next drain and every replay.
+    // The body's JSONata transform (null: the event JSON); an edit is a new version (updatedAt).
     transform: jsonb('transform').$type<{ language: 'jsonata'; expression: string }>(),
     authMode: text('auth_mode', { enum: ['assume_role', 'access_key'] }).notNull(),
     roleArn: text('role_arn'),
@@ -210,12 +210,7 @@ export const deliveryAttempts = pgTable(
   (t) => [index('delivery_attempts_delivery_idx').on(t.deliveryId, t.n)],
 );
 
-export type DlqReason =
-  | 'permanent_error'
-  | 'retries_exhausted'
-  | 'payload_too_large'
-  | 'destination_deleted'
-  | 'transform_failed';
+export type { DlqReason };
 export type DlqState = 'open' | 'replaying' | 'resolved' | 'discarded';
 
 /** One entry per dead delivery; a failed replay reopens the same entry. */

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import {
-  accountProblem,
   configObject,
+  type NamedArnParts,
+  type NamedArnRule,
   type Problem,
-  parseArn,
-  regionProblem,
-  report,
-  resolveRegion,
+  parseNamedArn,
+  regionOfArn,
 } from '../aws-identifiers.ts';
 import { fieldPathSchema } from '../event-fields.ts';
 import type { ConfigContext } from '../types.ts';
@@ -20,40 +19,24 @@ export interface EventBridgeConfig {
   detailTypeField: string;
 }
 
-export interface EventBusParts {
-  region: string;
-  account: string;
-  name: string;
-}
+export type EventBusParts = NamedArnParts;
 
 export const EVENT_BUS_ARN_FORMAT = 'arn:aws:events:<region>:<12-digit account>:event-bus/<name>';
-// Custom event buses: letters, digits, . - _ (partner buses, with a /, do not take PutEvents).
-const NAME = /^[A-Za-z0-9._-]{1,256}$/;
-const NAME_RULE = 'an event bus name is 1 to 256 letters, digits, periods, hyphens or underscores';
+const EVENT_BUS_ARN: NamedArnRule = {
+  field: 'eventBusArn',
+  service: 'events',
+  resourcePrefix: 'event-bus/',
+  kind: 'an EventBridge event bus ARN',
+  format: EVENT_BUS_ARN_FORMAT,
+  noun: 'event bus',
+  // Custom event buses: letters, digits, . - _ (partner buses, with a /, do not take PutEvents).
+  name: /^[A-Za-z0-9._-]{1,256}$/,
+  nameRule: 'an event bus name is 1 to 256 letters, digits, periods, hyphens or underscores',
+};
 const MAX_SOURCE_CHARS = 256;
 
-export function parseEventBusArn(value: string, allowEmulator: boolean): EventBusParts | Problem[] {
-  const arn = parseArn(value);
-  if (arn?.partition !== 'aws' || arn.service !== 'events' || !arn.resource.startsWith('event-bus/')) {
-    return [
-      {
-        path: 'eventBusArn',
-        message: `"${value}" is not an EventBridge event bus ARN; expected ${EVENT_BUS_ARN_FORMAT}`,
-      },
-    ];
-  }
-  const problems: Problem[] = [];
-  const regionIssue = regionProblem(arn.region);
-  if (regionIssue) problems.push({ path: 'eventBusArn', message: `${regionIssue}; expected ${EVENT_BUS_ARN_FORMAT}` });
-  const accountIssue = accountProblem(arn.account, allowEmulator);
-  if (accountIssue)
-    problems.push({ path: 'eventBusArn', message: `${accountIssue}; expected ${EVENT_BUS_ARN_FORMAT}` });
-  const name = arn.resource.slice('event-bus/'.length);
-  if (!NAME.test(name)) {
-    problems.push({ path: 'eventBusArn', message: `"${name}" is not a valid event bus name: ${NAME_RULE}` });
-  }
-  return problems.length > 0 ? problems : { region: arn.region, account: arn.account, name };
-}
+export const parseEventBusArn = (value: string, allowEmulator: boolean): EventBusParts | Problem[] =>
+  parseNamedArn(value, EVENT_BUS_ARN, allowEmulator);
 
 export function eventBusParts(config: EventBridgeConfig): EventBusParts {
   const parsed = parseEventBusArn(config.eventBusArn, true);
@@ -84,18 +67,11 @@ export function eventBridgeConfigSchema(ctx: ConfigContext): z.ZodType<EventBrid
     'an EventBridge destination',
   ).transform((input, refinement): EventBridgeConfig => {
     const parts = parseEventBusArn(input.eventBusArn, allowEmulator);
-    if (Array.isArray(parts)) {
-      report(refinement, parts);
-      return z.NEVER;
-    }
-    const region = resolveRegion(parts.region, input.region, 'event bus ARN');
-    if ('problem' in region) {
-      report(refinement, [region.problem]);
-      return z.NEVER;
-    }
+    const region = regionOfArn(refinement, parts, input.region, 'event bus ARN');
+    if (region === null) return z.NEVER;
     return {
       eventBusArn: input.eventBusArn,
-      region: region.region,
+      region,
       ...(input.source !== undefined ? { source: input.source } : {}),
       detailTypeField: input.detailTypeField ?? 'eventType',
     };

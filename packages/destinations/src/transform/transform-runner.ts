@@ -40,7 +40,9 @@ export interface TransformRunnerOptions {
   maxHeapMb?: number;
 }
 
-export const DEFAULT_TRANSFORM_BUDGET_MS = 200;
+// Generous for a large event on a busy machine (copying 1 MiB takes tens of ms), yet a runaway costs a
+// round at most this per message, and a round stops starting evaluations after TRANSFORM_ROUND_BUDGET_MS.
+export const DEFAULT_TRANSFORM_BUDGET_MS = 1_000;
 
 interface Pending {
   task: Omit<TransformTask, 'id'>;
@@ -60,7 +62,7 @@ function isAnswer(value: unknown): value is TransformAnswer {
 export function createTransformRunner(options: TransformRunnerOptions = {}): TransformRunner {
   const size = Math.max(1, options.processes ?? 2);
   const budgetMs = options.budgetMs ?? DEFAULT_TRANSFORM_BUDGET_MS;
-  const graceMs = options.graceMs ?? 300;
+  const graceMs = options.graceMs ?? 500;
   const childArgs = [String(budgetMs), String(options.maxDepth ?? 1_000)];
   const childFile = fileURLToPath(new URL('./transform-child.ts', import.meta.url));
   const slots = new Set<Slot>();
