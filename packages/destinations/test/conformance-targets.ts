@@ -33,8 +33,6 @@ export interface ConformanceTarget {
   partialFailure: { key: string; code: string };
   /** What arrives besides the body for this event. */
   expectedAttributes(event: DeliverableEvent): Record<string, string>;
-  /** The access keys that signed the batch calls, where the provider can tell (the fake EventBridge). */
-  signers?(clients: EmulatorClients): string[];
   /** Code a missing resource answers with. */
   missingCodes: string[];
   /** How the provider refuses a call that is too large as a whole (not any one entry). */
@@ -154,8 +152,6 @@ const eventBridgeTarget: ConformanceTarget = {
     'detail-type': event.eventType,
     time: `${event.occurredAt.slice(0, 19)}Z`,
   }),
-  signers: (clients) =>
-    clients.eventBridge.calls.flatMap((call) => (call.action === 'PutEvents' && call.accessKeyId) || []),
   missingCodes: ['ResourceNotFoundException'],
   batchTooLarge: {
     code: 'ValidationException',
