@@ -38,6 +38,7 @@ import { webAppRoutes } from './routes/web-app.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createConsoleSessionService } from './services/console-session-service.ts';
 import { createDeliveryService } from './services/delivery-service.ts';
+import { createDestinationPreviewService } from './services/destination-preview-service.ts';
 import { createDestinationService } from './services/destination-service.ts';
 import { createDlqService } from './services/dlq-service.ts';
 import { createEventService } from './services/event-service.ts';
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const replays = createDlqReplaysRepository(executor);
   const metrics = createApiMetrics({ backlog: () => deliveries.backlogByType() });
   const jobs = createJobProducer(deps.redis);
+  const resolver = createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws });
   const fanOutWakes = createWakeUps<string>({
     keyOf: (tenantId) => tenantId,
     send: (tenantIds) =>
@@ -104,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const destinationService = createDestinationService({
     destinations,
     aws: deps.aws,
-    resolver: createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws }),
+    resolver,
     jobs,
     servicePrincipalArn: deps.config.SERVICE_PRINCIPAL_ARN,
   });
@@ -152,7 +154,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(adminTenantRoutes({ tenants: createTenantService({ tenants }), apiKeys }));
   await app.register(eventRoutes({ service: eventService }));
-  await app.register(destinationRoutes({ service: destinationService }));
+  await app.register(
+    destinationRoutes({
+      service: destinationService,
+      previews: createDestinationPreviewService({ destinations, events, resolver }),
+    }),
+  );
   await app.register(deliveryRoutes({ service: createDeliveryService({ deliveries }) }));
   await app.register(dlqRoutes({ service: dlqService, mount: tenantDlqMount }));
   await app.register(dlqRoutes({ service: dlqService, mount: operatorDlqMount }));

@@ -32,6 +32,7 @@ describe('POST /v1/destinations and GET /v1/destinations/{id}', () => {
       type: 'sqs',
       // The region is read from the queue URL; a standard queue gets no messageGroupIdField.
       config: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders', region: 'us-east-1' },
+      transform: null,
       auth: {
         mode: 'assume_role',
         roleArn: ROLE_ARN,

@@ -149,6 +149,26 @@ describe('a destination that works', () => {
     expect(records.map((record) => JSON.parse(record.data).eventType)).toEqual(['sluice.test']);
     expect(records[0]?.partitionKey).toBe(CUSTOMER);
   });
+
+  it('passes for an EventBridge bus: DescribeEventBus, then one sluice.test event that arrives untransformed', async () => {
+    const eventBusArn = h.aws.eventBridge.createBus(unique('tested-bus'), { kmsKeyIdentifier: 'alias/orders' });
+    const { id } = await register('eventbridge', { eventBusArn });
+    // The test message checks the way to the bus; a transform (checked by preview) is not applied.
+    await h.call('PATCH', `/v1/destinations/${id}`, { transform: { language: 'jsonata', expression: '{ "x": 1 }' } });
+    const result = await runTest(id);
+    expect(result).toMatchObject({ ok: true, providerMessageId: expect.any(String) });
+    expect(result.checks.map((check: { name: string; ok: boolean }) => [check.name, check.ok])).toEqual([
+      ['credentials', true],
+      ['attributes', true],
+      ['send', true],
+    ]);
+    expect(result.checks[1].detail).toContain('encrypted with KMS key alias/orders');
+    const [arrived, ...more] = h.aws.eventBridge.events(eventBusArn);
+    expect(more).toEqual([]);
+    expect(arrived).toMatchObject({ id: result.providerMessageId, 'detail-type': 'sluice.test', source: 'sluice' });
+    expect(arrived?.detail).toMatchObject({ eventType: 'sluice.test', customerExternalId: CUSTOMER });
+    expect(h.aws.eventBridge.calls.filter((call) => call.action === 'DescribeEventBus').length).toBeGreaterThan(0);
+  });
 });
 
 describe('a destination that does not work', () => {
@@ -157,10 +177,12 @@ describe('a destination that does not work', () => {
     const queueUrl = existing.replace(/[^/]+$/, unique('never-created'));
     const topicArn = `arn:aws:sns:us-east-1:000000000000:${unique('never-created')}`;
     const streamArn = `arn:aws:kinesis:us-east-1:000000000000:stream/${unique('never-created')}`;
+    const eventBusArn = `arn:aws:events:us-east-1:000000000000:event-bus/${unique('never-created')}`;
     for (const [type, config, resource] of [
       ['sqs', { queueUrl }, queueUrl.split('/').pop()],
       ['sns', { topicArn }, topicArn],
       ['kinesis', { streamArn }, streamArn],
+      ['eventbridge', { eventBusArn }, eventBusArn],
     ] as const) {
       const result = await runTest((await register(type, config)).id);
       expect(result.ok, type).toBe(false);

@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -6,7 +7,7 @@ import type { DestinationCredentials } from './credentials.ts';
 import { createHttpHandler, type HttpTimeouts } from './http-handler.ts';
 
 /**
- * SQS, SNS and Kinesis clients cached per service, region and credential identity: creating a
+ * SQS, SNS, Kinesis and EventBridge clients cached per service, region and credential identity: creating a
  * client per send would open a connection (and resolve credentials) per send. The cache is
  * bounded; an evicted client is destroyed, which closes its sockets.
  */
@@ -20,6 +21,7 @@ export interface AwsClientCache {
   sqs(target: ClientTarget): SQSClient;
   sns(target: ClientTarget): SNSClient;
   kinesis(target: ClientTarget): KinesisClient;
+  eventBridge(target: ClientTarget): EventBridgeClient;
   size(): number;
   /**
    * Destroys the clients of these credentials. The SDK keeps a client's credentials until shortly
@@ -38,7 +40,7 @@ export interface AwsClientCacheOptions {
   timeouts?: HttpTimeouts;
 }
 
-type AwsClient = SQSClient | SNSClient | KinesisClient;
+type AwsClient = SQSClient | SNSClient | KinesisClient | EventBridgeClient;
 
 export function createAwsClientCache(options: AwsClientCacheOptions = {}): AwsClientCache {
   const endpoints = options.endpoints ?? {};
@@ -96,6 +98,12 @@ export function createAwsClientCache(options: AwsClientCacheOptions = {}): AwsCl
       const cached = lookup(key);
       if (cached instanceof KinesisClient) return cached;
       return remember(key, new KinesisClient({ ...common(target), endpoint: endpoints.kinesis }));
+    },
+    eventBridge(target) {
+      const key = keyOf('eventbridge', target);
+      const cached = lookup(key);
+      if (cached instanceof EventBridgeClient) return cached;
+      return remember(key, new EventBridgeClient({ ...common(target), endpoint: endpoints.eventbridge }));
     },
     size: () => clients.size,
     forget(credentials) {

@@ -69,6 +69,7 @@ export const envSchema = z
     AWS_ENDPOINT_URL_SQS: optionalUrl,
     AWS_ENDPOINT_URL_SNS: optionalUrl,
     AWS_ENDPOINT_URL_KINESIS: optionalUrl,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: optionalUrl,
     AWS_ENDPOINT_URL_STS: optionalUrl,
   })
   .superRefine((env, ctx) => {
@@ -91,6 +92,7 @@ export interface AwsEndpoints {
   sqs?: string | undefined;
   sns?: string | undefined;
   kinesis?: string | undefined;
+  eventbridge?: string | undefined;
   sts?: string | undefined;
 }
 
@@ -129,6 +131,7 @@ export function parseConfig(source: Record<string, string | undefined> = process
       sqs: env.AWS_ENDPOINT_URL_SQS ?? shared,
       sns: env.AWS_ENDPOINT_URL_SNS ?? shared,
       kinesis: env.AWS_ENDPOINT_URL_KINESIS ?? shared,
+      eventbridge: env.AWS_ENDPOINT_URL_EVENTBRIDGE ?? shared,
       sts: env.AWS_ENDPOINT_URL_STS ?? shared,
     },
   };

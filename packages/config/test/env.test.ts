@@ -54,6 +54,7 @@ describe('configuration', () => {
       sqs: 'http://127.0.0.1:4566',
       sns: 'http://127.0.0.1:4566',
       kinesis: 'http://127.0.0.1:4566',
+      eventbridge: 'http://127.0.0.1:4566',
       sts: 'http://127.0.0.1:4567',
     });
   });

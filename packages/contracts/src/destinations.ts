@@ -1,7 +1,31 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './common.ts';
 
-export const destinationTypeSchema = z.enum(['sqs', 'sns', 'kinesis']);
+export const destinationTypeSchema = z.enum(['sqs', 'sns', 'kinesis', 'eventbridge']);
+
+export const MAX_TRANSFORM_EXPRESSION_CHARS = 16_384;
+
+export const transformSchema = z
+  .strictObject({
+    language: z.literal('jsonata', { error: 'must be "jsonata"' }),
+    expression: z.string().min(1).max(MAX_TRANSFORM_EXPRESSION_CHARS).meta({
+      description: 'A JSONata expression, evaluated on the event as it would arrive (with id and receivedAt)',
+    }),
+  })
+  .meta({
+    id: 'Transform',
+    description:
+      "Shapes the message body: it becomes the JSON of the expression's result. Attributes, MessageGroupId, " +
+      'MessageDeduplicationId, PartitionKey, Source and DetailType still come from the event. An evaluation that ' +
+      'fails, yields nothing or runs over 1 second dead-letters its delivery with reason transform_failed.',
+    examples: [
+      { language: 'jsonata', expression: '{ "order": payload.orderId, "cents": payload.amount, "at": occurredAt }' },
+      { language: 'jsonata', expression: '$ ~> | payload | {}, ["attachments"] |' },
+      { language: 'jsonata', expression: 'payload' },
+    ],
+  });
+
+export type TransformInput = z.infer<typeof transformSchema>;
 
 const roleArn = z
   .string()
@@ -64,8 +88,10 @@ const destinationFields = {
   // A loose object rather than a record: a wrong type then reads "must be an object", not "a record".
   config: z.looseObject({}).meta({
     description:
-      'sqs: { queueUrl, region?, messageGroupIdField? } · sns: { topicArn, messageGroupIdField? } · kinesis: { streamArn, partitionKeyField? }',
+      'sqs: { queueUrl, region?, messageGroupIdField? } · sns: { topicArn, messageGroupIdField? } · kinesis: { streamArn, partitionKeyField? } · ' +
+      "eventbridge: { eventBusArn, region?, source? (default: the event's source), detailTypeField? (default eventType) }",
   }),
+  transform: transformSchema.nullable().optional().meta({ description: 'Absent or null: the body is the event JSON' }),
   auth: destinationAuthInputSchema,
   eventTypes: z.array(eventTypePatternSchema).min(1).max(100).nullable().optional().meta({
     description: 'Exact names or * globs (order.*); absent or null: every event type',
@@ -80,7 +106,31 @@ export const createDestinationSchema = z
     customerExternalId: z.string().min(1).max(256),
     type: destinationTypeSchema,
   })
-  .meta({ id: 'DestinationInput' });
+  .meta({
+    id: 'DestinationInput',
+    examples: [
+      {
+        name: 'Customer SQS queue',
+        customerExternalId: 'acct_8K2zRq',
+        type: 'sqs',
+        config: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/pushes.fifo' },
+        auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/SluiceWriter' },
+        eventTypes: ['order.*', 'invoice.paid'],
+      },
+      {
+        name: 'Customer event bus, orders only',
+        customerExternalId: 'acct_8K2zRq',
+        type: 'eventbridge',
+        config: {
+          eventBusArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/orders',
+          source: 'com.example.billing',
+        },
+        auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/SluiceWriter' },
+        transform: { language: 'jsonata', expression: '{ "order": payload.orderId, "cents": payload.amount }' },
+        eventTypes: ['order.*'],
+      },
+    ],
+  });
 
 export const updateDestinationSchema = z
   .strictObject({
@@ -91,6 +141,7 @@ export const updateDestinationSchema = z
         'from the old URL or ARN (region, default group or partition field) follow the new one',
     }),
     auth: destinationFields.auth.optional(),
+    transform: destinationFields.transform.meta({ description: 'Replaces the transform; null removes it' }),
     eventTypes: destinationFields.eventTypes,
     enabled: destinationFields.enabled,
     retry: destinationFields.retry,
@@ -125,6 +176,7 @@ export const destinationSchema = z
     type: destinationTypeSchema,
     config: z.record(z.string(), z.unknown()),
     auth: destinationAuthSchema,
+    transform: transformSchema.nullable(),
     eventTypes: z.array(z.string()).nullable(),
     enabled: z.boolean(),
     status: z.enum(['active', 'paused', 'disabled']),

@@ -8,7 +8,10 @@ export const dlqReasonSchema = z.enum([
   'retries_exhausted',
   'payload_too_large',
   'destination_deleted',
+  'transform_failed',
 ]);
+
+export type DlqReason = z.infer<typeof dlqReasonSchema>;
 
 export const dlqFiltersSchema = z.object({
   destinationId: idFilterSchema.optional(),

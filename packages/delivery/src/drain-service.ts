@@ -104,8 +104,9 @@ export function createDrainService(deps: {
 
   async function sendRound(row: DestinationRow, resolved: ResolvedDestination, claimed: ClaimedDelivery[]) {
     const byId = new Map(claimed.map((c) => [c.id, c]));
+    // The transform (if any) runs first: its failures are in plan.rejected with the oversized.
     const plan = resolved.destination.plan(
-      claimed.map((c) => ({ deliveryId: c.id, event: c.event })),
+      await resolved.destination.prepare(claimed.map((c) => ({ deliveryId: c.id, event: c.event }))),
       row.maxMessageBytes,
     );
     // A call not started before most of the lease is gone is left for the next claim: sent now,

@@ -31,6 +31,7 @@ export function decideOutcome(
   const { failure } = outcome;
   const error = { code: failure.code, message: failure.message, at: now.toISOString() };
   if (failure.category === 'too_large') return { kind: 'dead', error, reason: 'payload_too_large' };
+  if (failure.category === 'transform_failed') return { kind: 'dead', error, reason: 'transform_failed' };
   if (failure.kind === 'permanent') return { kind: 'dead', error, reason: 'permanent_error' };
   // Retry limits count from the last replay: a replayed delivery gets a fresh round.
   const attemptNo = claimed.attempts + 1 - claimed.retryBase;

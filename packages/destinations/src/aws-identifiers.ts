@@ -87,3 +87,59 @@ export function resolveRegion(
   if (fromResource !== null) return { region: fromResource };
   return { problem: { path: 'region', message: `region is required because the ${resourceField} does not name one` } };
 }
+
+/** How one kind of resource ARN (arn:aws:<service>:<region>:<account>:<prefix><name>) is checked. */
+export interface NamedArnRule {
+  /** The config field that holds it. */
+  field: string;
+  service: string;
+  resourcePrefix: string;
+  /** E.g. "a Kinesis stream ARN". */
+  kind: string;
+  format: string;
+  noun: string;
+  name: RegExp;
+  nameRule: string;
+}
+
+export interface NamedArnParts {
+  region: string;
+  account: string;
+  name: string;
+}
+
+/** Splits an ARN of the rule's kind into region, account and name; a list of problems when it is not one. */
+export function parseNamedArn(value: string, rule: NamedArnRule, allowEmulator: boolean): NamedArnParts | Problem[] {
+  const arn = parseArn(value);
+  const problem = (message: string): Problem => ({ path: rule.field, message });
+  if (arn?.partition !== 'aws' || arn.service !== rule.service || !arn.resource.startsWith(rule.resourcePrefix)) {
+    return [problem(`"${value}" is not ${rule.kind}; expected ${rule.format}`)];
+  }
+  const problems: Problem[] = [];
+  const regionIssue = regionProblem(arn.region);
+  if (regionIssue) problems.push(problem(`${regionIssue}; expected ${rule.format}`));
+  const accountIssue = accountProblem(arn.account, allowEmulator);
+  if (accountIssue) problems.push(problem(`${accountIssue}; expected ${rule.format}`));
+  const name = arn.resource.slice(rule.resourcePrefix.length);
+  if (!rule.name.test(name)) problems.push(problem(`"${name}" is not a valid ${rule.noun} name: ${rule.nameRule}`));
+  return problems.length > 0 ? problems : { region: arn.region, account: arn.account, name };
+}
+
+/** A config's region from its parsed resource ARN and its own `region` (see resolveRegion); null once problems are reported. */
+export function regionOfArn(
+  refinement: z.RefinementCtx,
+  parts: NamedArnParts | Problem[],
+  configured: string | undefined,
+  locator: string,
+): string | null {
+  if (Array.isArray(parts)) {
+    report(refinement, parts);
+    return null;
+  }
+  const region = resolveRegion(parts.region, configured, locator);
+  if ('problem' in region) {
+    report(refinement, [region.problem]);
+    return null;
+  }
+  return region.region;
+}

@@ -1,15 +1,15 @@
-import type { BatchLimits, EncodedEntry, EntryAnswer, OutgoingMessage } from './types.ts';
+import type { BatchLimits, EncodedEntry, EntryAnswer, PreparedMessage } from './types.ts';
 
 /** Splitting messages into provider calls within an adapter's limits, and reading batch answers. */
 
 export interface PlannedEntry<TEntry> {
-  message: OutgoingMessage;
+  message: PreparedMessage;
   encoded: EncodedEntry<TEntry>;
 }
 
 export interface BatchPlan<TEntry> {
   batches: PlannedEntry<TEntry>[][];
-  tooLarge: Array<{ message: OutgoingMessage; bytes: number; limit: number }>;
+  tooLarge: Array<{ message: PreparedMessage; bytes: number; limit: number }>;
 }
 
 /**
@@ -18,8 +18,8 @@ export interface BatchPlan<TEntry> {
  * MaximumMessageSize); the provider's limit applies otherwise.
  */
 export function planBatches<TEntry>(
-  messages: OutgoingMessage[],
-  encode: (message: OutgoingMessage) => EncodedEntry<TEntry>,
+  messages: PreparedMessage[],
+  encode: (message: PreparedMessage) => EncodedEntry<TEntry>,
   limits: BatchLimits,
   destinationMaxMessageBytes?: number | null,
 ): BatchPlan<TEntry> {

@@ -2,6 +2,13 @@ import { toFieldErrors } from '@sluice/contracts/field-errors';
 import { type PlannedEntry, planBatches } from './batching.ts';
 import { attributesUnreadable, classifyEntryFailure, classifyWith, failureOf } from './error-classification.ts';
 import { describeAwsFailure } from './failure-messages.ts';
+import {
+  type MessageTransform,
+  type PreparedBatch,
+  prepareMessages,
+  type TransformSpec,
+  untransformed,
+} from './transform/prepare-messages.ts';
 import type {
   BatchLimits,
   ConfigContext,
@@ -10,8 +17,10 @@ import type {
   DeliveryOutcome,
   DestinationAdapter,
   DestinationType,
+  EntryPreview,
   IamPermissions,
   OutgoingMessage,
+  PreparedMessage,
   ProbeResult,
   SendContext,
 } from './types.ts';
@@ -40,9 +49,21 @@ export interface CallResult {
 
 export interface SendPlan {
   calls: PlannedCall[];
-  /** Messages refused before any call (over the size limit), with their outcome. */
+  /** Messages refused before any call (their transform failed, or over the size limit), with their outcome. */
   rejected: DeliveryOutcome[];
 }
+
+/** Exactly what one message would be sent as (POST /v1/destinations/{id}/preview). */
+export interface MessagePreview extends EntryPreview {
+  body: string;
+  /** Size as the provider counts it against its limit. */
+  bytes: number;
+  maxBytes: number;
+  fits: boolean;
+}
+
+/** A round's transforms stop starting after this; what is left waits for the next round. */
+export const TRANSFORM_ROUND_BUDGET_MS = 10_000;
 
 export interface ConfiguredDestination {
   readonly type: DestinationType;
@@ -53,9 +74,15 @@ export interface ConfiguredDestination {
   readonly region: string;
   readonly resourceName: string;
   readonly iamPermissions: IamPermissions;
+  readonly transform: TransformSpec | null;
   orderingKey(event: DeliverableEvent): string | null;
-  /** Splits messages into provider calls; `maxMessageBytes` is the destination's own limit when known. */
-  plan(messages: OutgoingMessage[], maxMessageBytes?: number | null): SendPlan;
+  /** Gives each message its body (the transform's result, or the event JSON); failed transforms become outcomes. */
+  prepare(messages: OutgoingMessage[]): Promise<PreparedBatch>;
+  /** The messages with the event JSON as body, transform or not (the test endpoint's message). */
+  untransformed(messages: OutgoingMessage[]): PreparedBatch;
+  /** Splits prepared messages into provider calls; `maxMessageBytes` is the destination's own limit when known. */
+  plan(batch: PreparedBatch, maxMessageBytes?: number | null): SendPlan;
+  preview(message: PreparedMessage, maxMessageBytes?: number | null): MessagePreview;
   probe(ctx: SendContext): Promise<ProbeResult>;
 }
 
@@ -64,8 +91,11 @@ const missingAnswer = failureOf('unknown', 'MissingResult', 'The provider did no
 export function bindAdapter<TType extends DestinationType, TConfig extends object, TEntry>(
   adapter: DestinationAdapter<TType, TConfig, TEntry>,
   config: TConfig,
+  transform: MessageTransform | null = null,
 ): ConfiguredDestination {
   const facts = adapter.describe(config);
+  const sizeLimit = (maxMessageBytes: number | null | undefined) =>
+    Math.min(adapter.limits.maxMessageBytes, maxMessageBytes ?? Number.POSITIVE_INFINITY);
   const describeFor = (ctx: SendContext, action?: string) =>
     describeAwsFailure({
       ...facts.failureTarget,
@@ -133,28 +163,50 @@ export function bindAdapter<TType extends DestinationType, TConfig extends objec
     region: facts.region,
     resourceName: facts.resourceName,
     iamPermissions: facts.iamPermissions,
+    transform: transform?.spec ?? null,
     orderingKey: (event) => adapter.orderingKey(config, event),
 
-    plan(messages, maxMessageBytes) {
-      const plan = planBatches(messages, (message) => adapter.encode(config, message), adapter.limits, maxMessageBytes);
+    prepare: (messages) =>
+      prepareMessages(messages, transform, {
+        objectBodyFor: adapter.objectBodyOnly ? facts.failureTarget.service : undefined,
+        roundBudgetMs: TRANSFORM_ROUND_BUDGET_MS,
+      }),
+    untransformed,
+
+    plan(batch, maxMessageBytes) {
+      const plan = planBatches(
+        batch.messages,
+        (message) => adapter.encode(config, message),
+        adapter.limits,
+        maxMessageBytes,
+      );
       const label = `the ${facts.failureTarget.noun} ${facts.resourceName}`;
       return {
-        rejected: plan.tooLarge.map(({ message, bytes, limit }) =>
-          reject(
-            message,
-            failureOf(
-              'too_large',
-              'payload_too_large',
-              `The message is ${bytes} bytes; ${label} accepts at most ${limit} bytes (body and attributes).`,
+        rejected: [
+          ...batch.rejected,
+          ...plan.tooLarge.map(({ message, bytes, limit }) =>
+            reject(
+              message,
+              failureOf(
+                'too_large',
+                'payload_too_large',
+                `The message is ${bytes} bytes; ${label} accepts at most ${limit} bytes (body and attributes).`,
+              ),
             ),
           ),
-        ),
+        ],
         calls: plan.batches.map((entries) => ({
           messages: entries.map((entry) => entry.message),
           bytes: entries.reduce((sum, entry) => sum + entry.encoded.bytes, 0),
           send: (ctx: SendContext) => sendEntries(ctx, entries),
         })),
       };
+    },
+
+    preview(message, maxMessageBytes) {
+      const { entry, bytes } = adapter.encode(config, message);
+      const maxBytes = sizeLimit(maxMessageBytes);
+      return { body: message.body, ...adapter.preview(entry), bytes, maxBytes, fits: bytes <= maxBytes };
     },
 
     async probe(ctx) {
@@ -178,7 +230,7 @@ export interface DestinationDefinition<TType extends DestinationType = Destinati
   readonly limits: BatchLimits;
   configSchema: DestinationAdapter<TType, object, unknown>['configSchema'];
   /** Validates a raw config (one error per problem, an unknown field named by its own path) and binds it. */
-  configure(rawConfig: unknown, ctx: ConfigContext): ConfigureResult;
+  configure(rawConfig: unknown, ctx: ConfigContext, transform?: MessageTransform | null): ConfigureResult;
 }
 
 export function defineDestination<TType extends DestinationType, TConfig extends object, TEntry>(
@@ -189,10 +241,10 @@ export function defineDestination<TType extends DestinationType, TConfig extends
     service: adapter.service,
     limits: adapter.limits,
     configSchema: adapter.configSchema,
-    configure(rawConfig, ctx) {
+    configure(rawConfig, ctx, transform = null) {
       const parsed = adapter.configSchema(ctx).safeParse(rawConfig);
       if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error.issues) };
-      return { ok: true, destination: bindAdapter(adapter, parsed.data) };
+      return { ok: true, destination: bindAdapter(adapter, parsed.data, transform) };
     },
   };
 }

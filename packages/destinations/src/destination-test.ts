@@ -113,12 +113,13 @@ export async function testDestination(input: DestinationTestInput): Promise<Dest
   if (failedProbe) fail(failedProbe, probe.failureCode ?? 'attributes_check_failed');
 
   // Sent even when the attributes could not be read: a role may send without reading, and the
-  // answer tells the customer more than a skipped step would.
+  // answer tells the customer more than a skipped step would. Sent as the event JSON, without the
+  // destination's transform: this checks the way to the destination (preview checks the transform).
   const message: OutgoingMessage = {
     deliveryId: `test_${randomUUID()}`,
     event: testEvent({ destinationId: input.destinationId, customerExternalId: input.customerExternalId, now: now() }),
   };
-  const plan = input.destination.plan([message], probe.maxMessageBytes);
+  const plan = input.destination.plan(input.destination.untransformed([message]), probe.maxMessageBytes);
   const [call] = plan.calls;
   const [outcome] = call ? (await call.send(sendCtx)).outcomes : plan.rejected;
   if (outcome?.ok) {

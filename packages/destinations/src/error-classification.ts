@@ -32,6 +32,10 @@ export type ErrorCategory =
   | 'server_error'
   | 'network'
   | 'unknown_client_error'
+  /** The destination's transform failed, ran over its budget or yielded nothing for this event. */
+  | 'transform_failed'
+  /** Not transformed this round (the round's transform time was used up): tried again later. */
+  | 'transform_deferred'
   | 'unknown';
 
 const TRANSIENT: ReadonlySet<ErrorCategory> = new Set([
@@ -40,6 +44,7 @@ const TRANSIENT: ReadonlySet<ErrorCategory> = new Set([
   'expired_credentials',
   'server_error',
   'network',
+  'transform_deferred',
   'unknown',
 ]);
 
@@ -105,6 +110,9 @@ const THROTTLED = new Set([
   'SlowDown',
   'RequestLimitExceeded',
 ]);
+// EventBridge's per-entry codes AWS calls non-retryable that no other rule below catches.
+const NON_RETRYABLE = new Set(['MalformedDetail', 'RedactionFailure']);
+
 // Errors about the whole call's size or entry count: the same entries fit in smaller calls.
 // SNS's SDK names them with an Exception suffix.
 const BATCH_TOO_LARGE = new Set([
@@ -122,7 +130,9 @@ export function categorize(facts: Pick<ErrorFacts, 'code' | 'status' | 'senderFa
     BATCH_TOO_LARGE.has(code) ||
     facts.status === 413 ||
     // Kinesis: "Records size exceeds 5 MB limit" for the PutRecords request as a whole.
-    (code === 'InvalidArgumentException' && /records size exceeds/i.test(facts.message))
+    (code === 'InvalidArgumentException' && /records size exceeds/i.test(facts.message)) ||
+    // EventBridge: "Total size of the entries in the request is over the limit." for PutEvents.
+    (code === 'ValidationException' && /total size of the entries/i.test(facts.message))
   ) {
     return 'batch_too_large';
   }
@@ -135,10 +145,13 @@ export function categorize(facts: Pick<ErrorFacts, 'code' | 'status' | 'senderFa
   }
   if (EXPIRED.has(code)) return 'expired_credentials';
   if (/^KMS|^Kms/.test(code)) return 'kms';
-  if (/^AccessDenied/.test(code) || code === 'AuthorizationError' || code === 'Forbidden') return 'access_denied';
+  // EventBridge says NotAuthorizedForSourceException / ...DetailTypeException when a policy limits them.
+  if (/^AccessDenied|^NotAuthorizedFor/.test(code) || code === 'AuthorizationError' || code === 'Forbidden')
+    return 'access_denied';
   if (INVALID_CREDENTIALS.has(code)) return 'invalid_credentials';
   if (NOT_FOUND.has(code)) return 'not_found';
   if (
+    NON_RETRYABLE.has(code) ||
     /^Invalid|^Missing|^Validation|TooLong$|^BatchEntryIdsNotDistinct$|^EmptyBatchRequest$|^TooManyEntries/.test(code)
   ) {
     return 'invalid_request';

@@ -62,6 +62,10 @@ export function describeAwsFailure(target: FailureTarget): DescribeFailure {
         return `${service} refused the request (${code}).${detail}`;
       case 'unknown':
         return `${service} call failed (${code}); it will be retried.${detail}`;
+      // Decided by Sluice before any call (prepare-messages.ts), never by a provider's answer.
+      case 'transform_failed':
+      case 'transform_deferred':
+        return facts.message;
     }
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EVENT_FIELDS } from '@sluice/contracts/events';
 import { readEventField } from './event-fields.ts';
-import type { DeliverableEvent } from './types.ts';
+import type { DeliverableEvent, EntryPreview, PreparedMessage } from './types.ts';
 
 /**
  * What every destination type sends, independent of the provider's request shape: the
@@ -46,12 +46,16 @@ export function partitionKey(event: DeliverableEvent, fieldPath: string): string
 const NON_CHARACTERS = /[\ufffe\uffff]/g;
 const escapeNonCharacter = (char: string) => `\\u${char.charCodeAt(0).toString(16)}`;
 
+/** JSON text a provider accepts: inside JSON these characters only occur in strings, where an escape keeps the value intact. */
+export function sendableJson(json: string): string {
+  return json.replace(NON_CHARACTERS, escapeNonCharacter);
+}
+
 /** The body: the event JSON with the canonical fields in the contract's order, absent ones left out. */
 export function eventBody(event: DeliverableEvent): string {
   const ordered: Record<string, unknown> = {};
   for (const field of EVENT_FIELDS) if (event[field] !== undefined) ordered[field] = event[field];
-  // Inside JSON these characters only occur in strings, where an escape keeps the value intact.
-  return JSON.stringify(ordered).replace(NON_CHARACTERS, escapeNonCharacter);
+  return sendableJson(JSON.stringify(ordered));
 }
 
 // Attribute values cannot be escaped like the body: characters SQS would refuse become U+FFFD.
@@ -87,9 +91,8 @@ export interface AttributeMessage {
   bytes: number;
 }
 
-/** The body, the attributes and, with a group (FIFO), the group and deduplication ids. */
-export function attributeMessage(event: DeliverableEvent, groupId: string | null): AttributeMessage {
-  const body = eventBody(event);
+/** The body, the attributes (always from the event, transformed or not) and, with a group (FIFO), the group and deduplication ids. */
+export function attributeMessage({ event, body }: PreparedMessage, groupId: string | null): AttributeMessage {
   const pairs = eventAttributes(event);
   const attributes: AttributeMessage['attributes'] = {};
   for (const [name, value] of pairs) attributes[name] = { DataType: 'String', StringValue: value };
@@ -99,4 +102,15 @@ export function attributeMessage(event: DeliverableEvent, groupId: string | null
     message.deduplicationId = deduplicationId(event);
   }
   return message;
+}
+
+/** What an SQS or SNS message carries besides its body, for the preview. */
+export function attributeMessagePreview(message: AttributeMessage): EntryPreview {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.attributes)) attributes[name] = value.StringValue;
+  return {
+    attributes,
+    ...(message.groupId !== undefined ? { messageGroupId: message.groupId } : {}),
+    ...(message.deduplicationId !== undefined ? { messageDeduplicationId: message.deduplicationId } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import { type ConfigureResult, type DestinationDefinition, defineDestination } from './bound-destination.ts';
+import { eventBridgeAdapter } from './eventbridge/adapter.ts';
 import { kinesisAdapter } from './kinesis/adapter.ts';
 import { snsAdapter } from './sns/adapter.ts';
 import { sqsAdapter } from './sqs/adapter.ts';
@@ -12,6 +13,7 @@ export const destinationDefinitions: { readonly [T in DestinationType]: Destinat
   sqs: defineDestination(sqsAdapter),
   sns: defineDestination(snsAdapter),
   kinesis: defineDestination(kinesisAdapter),
+  eventbridge: defineDestination(eventBridgeAdapter),
 };
 
 export const destinationTypes: readonly DestinationType[] =

@@ -5,6 +5,8 @@ import type { AwsEndpoints } from '@sluice/config/env';
 import type { ConfiguredDestination, ConfigureResult } from './bound-destination.ts';
 import { compileEventTypes, type EventTypeMatcher } from './event-type-match.ts';
 import { destinationDefinitions } from './registry.ts';
+import { bindTransform, type TransformSpec } from './transform/prepare-messages.ts';
+import { sharedTransformRunner, type TransformRunner } from './transform/transform-runner.ts';
 import type { ConfigContext, DestinationType, SendContext } from './types.ts';
 import { createVersionedCache } from './versioned-cache.ts';
 
@@ -13,7 +15,8 @@ import { createVersionedCache } from './versioned-cache.ts';
  * `configure` (config and event-type matcher, for the fan-out and the API) and `resolve`
  * (plus credentials, for sending). Both are cached per destination version (its updatedAt),
  * so a drain neither re-validates the config nor decrypts the secret for every batch; an edit
- * makes a new entry.
+ * makes a new entry. A destination's transform is bound here too, so a PATCHed expression is
+ * what the next drain (and a replay) evaluates; its threads compile each expression once.
  */
 
 /** What the resolver reads of a stored destination (a destinations row satisfies it). */
@@ -22,6 +25,7 @@ export interface StoredDestination {
   tenantId: string;
   type: DestinationType;
   config: unknown;
+  transform: TransformSpec | null;
   eventTypes: string[] | null;
   authMode: DestinationAuth['mode'];
   roleArn: string | null;
@@ -50,6 +54,8 @@ export interface ResolverDeps {
   broker: Pick<CredentialBroker, 'forDestination'>;
   clients: AwsClientCache;
   secrets: Pick<SecretBox, 'open'>;
+  /** Where transforms run; the process's shared pool unless a test brings its own. */
+  transforms?: TransformRunner;
   maxEntries?: number;
 }
 
@@ -83,7 +89,8 @@ export function createDestinationResolver(deps: ResolverDeps) {
     const version = row.updatedAt.getTime();
     const hit = cache.get(row.id, version);
     if (hit) return hit;
-    const result = validate(row.type, row.config);
+    const transform = bindTransform(row.transform, deps.transforms ?? sharedTransformRunner());
+    const result = destinationDefinitions[row.type].configure(row.config, contextFor(row.type), transform);
     if (!result.ok) {
       const problems = result.errors.map((e) => `${e.path} ${e.message}`).join('; ');
       throw new UnusableDestinationError(`its stored config is no longer valid: ${problems}`);

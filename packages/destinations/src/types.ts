@@ -7,14 +7,27 @@ import type { FailureTarget } from './failure-messages.ts';
 
 export type { DeliverableEvent } from '@sluice/contracts/events';
 
-export type DestinationType = 'sqs' | 'sns' | 'kinesis';
+export type DestinationType = 'sqs' | 'sns' | 'kinesis' | 'eventbridge';
 
 /** The AWS services whose endpoint overrides (AWS_ENDPOINT_URL_<SERVICE>) destinations use. */
-export type DestinationService = 'sqs' | 'sns' | 'kinesis';
+export type DestinationService = 'sqs' | 'sns' | 'kinesis' | 'eventbridge';
 
 export interface OutgoingMessage {
   deliveryId: string;
   event: DeliverableEvent;
+}
+
+/** A message ready to encode: its body is the event JSON, or the JSON of the transform's result. */
+export interface PreparedMessage extends OutgoingMessage {
+  body: string;
+}
+
+/** What a provider entry carries besides its body, in words a person reads (the preview). */
+export interface EntryPreview {
+  attributes: Record<string, string>;
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
+  partitionKey?: string;
 }
 
 export type FailureKind = 'transient' | 'permanent';
@@ -108,12 +121,16 @@ export interface DestinationAdapter<TType extends DestinationType, TConfig, TEnt
   readonly type: TType;
   readonly service: DestinationService;
   readonly limits: BatchLimits;
+  /** The provider refuses a body that is not a JSON object (EventBridge's Detail): a transform must yield one. */
+  readonly objectBodyOnly?: boolean;
   /** Validates and normalises a config (region filled in, defaults applied); accepts its own output. */
   configSchema(ctx: ConfigContext): z.ZodType<TConfig, unknown>;
   describe(config: TConfig): DestinationFacts;
   /** The FIFO MessageGroupId; null when the destination has no ordering groups. */
   orderingKey(config: TConfig, event: DeliverableEvent): string | null;
-  encode(config: TConfig, message: OutgoingMessage): EncodedEntry<TEntry>;
+  encode(config: TConfig, message: PreparedMessage): EncodedEntry<TEntry>;
+  /** The entry's attributes, group and deduplication ids or partition key, for the preview. */
+  preview(entry: TEntry): EntryPreview;
   /** One provider call; one answer per entry, in order. Throws when the call fails as a whole. */
   sendCall(ctx: SendContext, config: TConfig, entries: TEntry[]): Promise<EntryAnswer[]>;
   /** Reads the destination's attributes (FIFO-ness, size limit, status). Throws what the provider threw. */

@@ -193,6 +193,54 @@ describe('kinesis config', () => {
   });
 });
 
+describe('eventbridge config', () => {
+  const arn = (name: string, account = '123456789012', region = 'eu-west-1') =>
+    `arn:aws:events:${region}:${account}:event-bus/${name}`;
+
+  it('accepts an event bus ARN, takes its region and defaults detailTypeField; source stays optional', () => {
+    expect(parse('eventbridge', { eventBusArn: arn('orders') }).data).toEqual({
+      eventBusArn: arn('orders'),
+      region: 'eu-west-1',
+      detailTypeField: 'eventType',
+    });
+    const full = { eventBusArn: arn('orders'), source: 'com.acme.billing', detailTypeField: 'payload.kind' };
+    expect(parse('eventbridge', full).data).toEqual({ ...full, region: 'eu-west-1' });
+    const configured = configureDestination('eventbridge', full, AWS);
+    expect(configured.ok && configured.destination.iamPermissions).toEqual({
+      actions: ['events:PutEvents', 'events:DescribeEventBus'],
+      resource: arn('orders'),
+    });
+  });
+
+  it('accepts its own output again (stored configs re-validate)', () => {
+    const once = parse('eventbridge', { eventBusArn: arn('default'), source: 'billing' }).data;
+    expect(parse('eventbridge', once).data).toEqual(once);
+  });
+
+  it.each([
+    [
+      'a rule ARN',
+      { eventBusArn: 'arn:aws:events:eu-west-1:123456789012:rule/r' },
+      'is not an EventBridge event bus ARN',
+    ],
+    ['a queue ARN', { eventBusArn: 'arn:aws:sqs:eu-west-1:123456789012:q' }, 'is not an EventBridge event bus ARN'],
+    ['an 11-digit account', { eventBusArn: arn('orders', '12345678901') }, 'has 11 digits'],
+    ['a partner bus name', { eventBusArn: arn('aws.partner/x.com/1') }, 'is not a valid event bus name'],
+    ['another region', { eventBusArn: arn('orders'), region: 'us-east-1' }, 'differs from the event bus ARN'],
+    ['an aws. source', { eventBusArn: arn('orders'), source: 'aws.s3' }, 'reserved for AWS services'],
+    ['an empty source', { eventBusArn: arn('orders'), source: '' }, 'must not be empty'],
+    ['a bad detailTypeField', { eventBusArn: arn('orders'), detailTypeField: 'kind' }, 'does not start with a field'],
+    ['a queue field', { eventBusArn: arn('orders'), queueUrl: 'x' }, 'unknown field(s) queueUrl'],
+  ])('refuses %s', (_case, config, message) => {
+    expect(problems('eventbridge', config).join('\n')).toContain(message);
+  });
+
+  it('accepts an emulator account id only when the EventBridge endpoint is overridden', () => {
+    expect(parse('eventbridge', { eventBusArn: arn('orders', '1') }, EMULATOR).success).toBe(true);
+    expect(parse('eventbridge', { eventBusArn: arn('orders', '1') }).success).toBe(false);
+  });
+});
+
 describe('configureDestination', () => {
   it('answers field errors with paths', () => {
     const result = configureDestination('sqs', { queueUrl: 'nope' }, AWS);

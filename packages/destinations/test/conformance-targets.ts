@@ -7,7 +7,7 @@ import {
   readStream,
   receiveAll,
 } from '@sluice/testing/aws-test-resources';
-import type { DestinationType } from '../src/types.ts';
+import type { DeliverableEvent, DestinationType } from '../src/types.ts';
 
 /**
  * The destinations the conformance suite runs against, each able to create a fresh resource and
@@ -16,7 +16,7 @@ import type { DestinationType } from '../src/types.ts';
 
 export interface ArrivedMessage {
   body: string;
-  /** String message attributes (SQS and SNS). */
+  /** String message attributes (SQS and SNS); source, detail-type and time (EventBridge). */
   attributes: Record<string, string>;
   groupId?: string;
   deduplicationId?: string;
@@ -28,7 +28,11 @@ export interface ConformanceTarget {
   type: DestinationType;
   fifo: boolean;
   /** The provider action one batch is sent with (what the fault proxy matches). */
-  batchAction: 'SendMessageBatch' | 'PublishBatch' | 'PutRecords';
+  batchAction: 'SendMessageBatch' | 'PublishBatch' | 'PutRecords' | 'PutEvents';
+  /** The fault proxy's key of a batch's second entry, and a transient code to fail it with. */
+  partialFailure: { key: string; code: string };
+  /** What arrives besides the body for this event. */
+  expectedAttributes(event: DeliverableEvent): Record<string, string>;
   /** Code a missing resource answers with. */
   missingCodes: string[];
   /** How the provider refuses a call that is too large as a whole (not any one entry). */
@@ -55,6 +59,17 @@ function fromQueueMessage(message: Message): ArrivedMessage {
 
 const emulatorQueueUrl = (name: string) => `http://sqs.us-east-1.localhost:1/000000000000/${name}`;
 
+/** SQS and SNS: the String message attributes every message carries. */
+function messageAttributes(event: DeliverableEvent): Record<string, string> {
+  return {
+    eventType: event.eventType,
+    eventId: event.id,
+    source: event.source,
+    customerExternalId: event.customerExternalId,
+    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+  };
+}
+
 function sqsTarget(fifo: boolean): ConformanceTarget {
   const suffix = fifo ? '.fifo' : '';
   return {
@@ -62,6 +77,8 @@ function sqsTarget(fifo: boolean): ConformanceTarget {
     type: 'sqs',
     fifo,
     batchAction: 'SendMessageBatch',
+    partialFailure: { key: 'm1', code: 'InternalError' },
+    expectedAttributes: messageAttributes,
     missingCodes: ['QueueDoesNotExist', 'NonExistentQueue'],
     batchTooLarge: { code: 'BatchRequestTooLong' },
     async create(clients, name) {
@@ -82,6 +99,8 @@ function snsTarget(fifo: boolean): ConformanceTarget {
     type: 'sns',
     fifo,
     batchAction: 'PublishBatch',
+    partialFailure: { key: 'm1', code: 'InternalError' },
+    expectedAttributes: messageAttributes,
     // SNS says NotFound; the SDK names its exception NotFoundException.
     missingCodes: ['NotFound', 'NotFoundException'],
     batchTooLarge: { code: 'BatchRequestTooLong' },
@@ -101,6 +120,8 @@ const kinesisTarget: ConformanceTarget = {
   type: 'kinesis',
   fifo: false,
   batchAction: 'PutRecords',
+  partialFailure: { key: '1', code: 'ProvisionedThroughputExceededException' },
+  expectedAttributes: () => ({}),
   missingCodes: ['ResourceNotFoundException'],
   batchTooLarge: { code: 'InvalidArgumentException', message: 'Records size exceeds 5 MB limit' },
   async create(clients, name) {
@@ -119,10 +140,42 @@ const kinesisTarget: ConformanceTarget = {
   missingConfig: (_, name) => ({ streamArn: `arn:aws:kinesis:us-east-1:000000000000:stream/${name}-missing` }),
 };
 
+const eventBridgeTarget: ConformanceTarget = {
+  name: 'eventbridge',
+  type: 'eventbridge',
+  fifo: false,
+  batchAction: 'PutEvents',
+  partialFailure: { key: '1', code: 'ThrottlingException' },
+  // Source and DetailType come from the event by default; Time is its occurredAt (to the second).
+  expectedAttributes: (event) => ({
+    source: event.source,
+    'detail-type': event.eventType,
+    time: `${event.occurredAt.slice(0, 19)}Z`,
+  }),
+  missingCodes: ['ResourceNotFoundException'],
+  batchTooLarge: {
+    code: 'ValidationException',
+    message: 'Total size of the entries in the request is over the limit.',
+  },
+  async create(clients, name) {
+    const eventBusArn = clients.eventBridge.createBus(name);
+    return {
+      config: { eventBusArn },
+      read: async () =>
+        clients.eventBridge.events(eventBusArn).map((event) => ({
+          body: event.rawDetail,
+          attributes: { source: event.source, 'detail-type': event['detail-type'], time: event.time },
+        })),
+    };
+  },
+  missingConfig: (_, name) => ({ eventBusArn: `arn:aws:events:us-east-1:000000000000:event-bus/${name}-missing` }),
+};
+
 export const conformanceTargets: ConformanceTarget[] = [
   sqsTarget(false),
   sqsTarget(true),
   snsTarget(false),
   snsTarget(true),
   kinesisTarget,
+  eventBridgeTarget,
 ];

@@ -22,9 +22,10 @@ afterAll(async () => {
 describe.each(conformanceTargets.map((target) => [target.name, target] as const))('%s', (_name, target) => {
   const adapter = destinationDefinitions[target.type];
 
-  async function freshDestination() {
+  async function freshDestination(expression?: string) {
     const created = await target.create(harness.direct, uniqueName(target.type));
-    return { destination: harness.configure(target.type, created.config), read: created.read };
+    const transform = expression === undefined ? undefined : { language: 'jsonata' as const, expression };
+    return { destination: harness.configure(target.type, created.config, transform), read: created.read };
   }
 
   it('delivers a batch: body is the event JSON, with attributes, group, dedup id or partition key', async () => {
@@ -49,19 +50,8 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
       expect(message, `event ${event.id} arrived`).toBeDefined();
       if (!message) continue;
       expect(JSON.parse(message.body)).toEqual(event);
-      if (target.type === 'kinesis') {
-        expect(message.partitionKey).toBe(event.customerExternalId);
-        expect(message.attributes).toEqual({});
-      } else {
-        const expected: Record<string, string> = {
-          eventType: event.eventType,
-          eventId: event.id,
-          source: event.source,
-          customerExternalId: event.customerExternalId,
-        };
-        if (event.correlationId) expected.correlationId = event.correlationId;
-        expect(message.attributes).toEqual(expected);
-      }
+      expect(message.attributes).toEqual(target.expectedAttributes(event));
+      if (target.type === 'kinesis') expect(message.partitionKey).toBe(event.customerExternalId);
       if (target.fifo) {
         expect(message.groupId).toBe(event.customerExternalId);
         const validKey = /^[\x21-\x7e]{1,128}$/.test(event.idempotencyKey);
@@ -97,8 +87,7 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
   it('reports entries a 200 answer lists as failed, and sends the rest', async () => {
     const { destination, read } = await freshDestination();
     const events = [makeEvent(), makeEvent(), makeEvent()];
-    const failedKey = target.type === 'kinesis' ? '1' : 'm1';
-    const code = target.type === 'kinesis' ? 'ProvisionedThroughputExceededException' : 'InternalError';
+    const { key: failedKey, code } = target.partialFailure;
     harness.proxyFor(target.type).inject({
       action: target.batchAction,
       fault: { kind: 'failEntries', select: (keys) => keys.filter((key) => key === failedKey), code },
@@ -113,6 +102,69 @@ describe.each(conformanceTargets.map((target) => [target.name, target] as const)
     expect(failed?.ok === false && failed.failure).toMatchObject({ kind: 'transient', code });
     const arrivedIds = (await read()).map((message) => JSON.parse(message.body).id).sort();
     expect(arrivedIds).toEqual([events[0]?.id, events[2]?.id].sort());
+  });
+
+  it('sends the transform result as the body; attributes, group, dedup id or partition key come from the event', async () => {
+    const { destination, read } = await freshDestination(
+      '{ "order": payload.orderId, "kind": eventType, "eventId": id, "tier": metadata.tier }',
+    );
+    const events = [
+      makeEvent({ metadata: { tier: 'pro' }, correlationId: 'req_1' }),
+      makeEvent({ metadata: { tier: 'free' } }),
+    ];
+    const outcomes = await sendAll(destination, harness, messagesOf(events));
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true]);
+    const arrived = await read();
+    expect(arrived).toHaveLength(2);
+    for (const event of events) {
+      const message = arrived.find((candidate) => JSON.parse(candidate.body).eventId === event.id);
+      expect(message?.body).toBe(
+        JSON.stringify({
+          order: event.payload.orderId,
+          kind: event.eventType,
+          eventId: event.id,
+          tier: event.metadata?.tier,
+        }),
+      );
+      expect(message?.attributes).toEqual(target.expectedAttributes(event));
+      if (target.type === 'kinesis') expect(message?.partitionKey).toBe(event.customerExternalId);
+      if (target.fifo) {
+        expect(message?.groupId).toBe(event.customerExternalId);
+        expect(message?.deduplicationId).toBe(event.idempotencyKey);
+      }
+    }
+  });
+
+  it('refuses only the messages whose transform fails (transform_failed), and sends the others', async () => {
+    const { destination, read } = await freshDestination(
+      'payload.amount > 0 ? { "order": payload.orderId } : payload.amount = 0 ? $error("no amount for " & payload.orderId) : payload.nothing',
+    );
+    const events = [
+      makeEvent({ payload: { orderId: 'ord_ok', amount: 5 } }),
+      makeEvent({ payload: { orderId: 'ord_zero', amount: 0 } }),
+      makeEvent({ payload: { orderId: 'ord_negative', amount: -1 } }),
+    ];
+    const outcomes = await sendAll(destination, harness, messagesOf(events));
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, false]);
+    expect(outcomes[1]).toMatchObject({
+      ok: false,
+      failure: { category: 'transform_failed', kind: 'permanent', code: 'transform_failed' },
+    });
+    expect(outcomes[1]?.ok === false && outcomes[1].failure.message).toContain('no amount for ord_zero');
+    expect(outcomes[2]?.ok === false && outcomes[2].failure.message).toContain('yielded nothing');
+    expect((await read()).map((message) => message.body)).toEqual(['{"order":"ord_ok"}']);
+  });
+
+  it('checks the size of the transformed body, not of the event', async () => {
+    const { destination, read } = await freshDestination('$ ~> | payload | {}, ["blob"] |');
+    const big = makeEvent({ payload: { orderId: 'ord_big', blob: 'b'.repeat(adapter.limits.maxMessageBytes) } });
+    const [outcome] = await sendAll(destination, harness, messagesOf([big]));
+    expect(outcome?.ok).toBe(true);
+    expect(JSON.parse((await read())[0]?.body ?? '{}').payload).toEqual({ orderId: 'ord_big' });
+
+    const { destination: inflating } = await freshDestination('{ "padded": $pad("", 3000) }');
+    const [tooLarge] = await sendAll(inflating, harness, messagesOf([makeEvent()]), 2_048);
+    expect(tooLarge).toMatchObject({ ok: false, failure: { code: 'payload_too_large' } });
   });
 
   it('splits into calls within the entry and byte limits', async () => {

@@ -29,6 +29,7 @@ beforeAll(async () => {
 afterEach(() => {
   harness.sqsSnsProxy.clear();
   harness.kinesisProxy.clear();
+  harness.eventBridgeProxy.clear();
 });
 
 afterAll(async () => {
@@ -132,6 +133,74 @@ describe('Kinesis (AWS JSON 1.1)', () => {
     harness.kinesisProxy.inject({ action: 'PutRecords', fault: { kind: 'error', status: 400, code } });
     const [outcome] = await sendAll(destination, harness, messagesOf([makeEvent()]));
     expect(outcome?.ok === false && outcome.failure).toMatchObject({ kind, code });
+  });
+});
+
+describe('EventBridge (AWS JSON 1.1)', () => {
+  const bus = () => harness.direct.eventBridge.createBus(uniqueName('faults'));
+
+  it.each([
+    ['throttling', 400, 'ThrottlingException', 'transient'],
+    ['an internal failure', 500, 'InternalFailure', 'transient'],
+    ['AccessDeniedException', 400, 'AccessDeniedException', 'permanent'],
+    ['a missing bus', 400, 'ResourceNotFoundException', 'permanent'],
+  ] as const)('classifies %s of the whole call', async (_case, status, code, kind) => {
+    const destination = harness.configure('eventbridge', { eventBusArn: bus() });
+    harness.eventBridgeProxy.inject({ action: 'PutEvents', fault: { kind: 'error', status, code } });
+    const [outcome] = await sendAll(destination, harness, messagesOf([makeEvent()]));
+    expect(outcome?.ok === false && outcome.failure).toMatchObject({ kind, code });
+  });
+
+  it.each([
+    ['ThrottlingException', 'transient'],
+    ['InternalFailure', 'transient'],
+    ['AccessDeniedException', 'permanent'],
+    ['NotAuthorizedForDetailTypeException', 'permanent'],
+    ['MalformedDetail', 'permanent'],
+    ['InvalidArgument', 'permanent'],
+  ] as const)('classifies a %s entry of a 200 answer on its own', async (code, kind) => {
+    const destination = harness.configure('eventbridge', { eventBusArn: bus() });
+    harness.eventBridgeProxy.inject({
+      action: 'PutEvents',
+      fault: { kind: 'failEntries', select: (keys) => keys.slice(0, 1), code },
+    });
+    const outcomes = await sendAll(destination, harness, messagesOf([makeEvent(), makeEvent()]));
+    expect(failures(outcomes)).toEqual([expect.objectContaining({ kind, code }), null]);
+  });
+
+  it('answers an aws. source, as EventBridge does, with a permanent NotAuthorizedForSourceException for that entry', async () => {
+    const eventBusArn = bus();
+    const destination = harness.configure('eventbridge', { eventBusArn });
+    const outcomes = await sendAll(destination, harness, messagesOf([makeEvent({ source: 'aws.s3' }), makeEvent()]));
+    expect(failures(outcomes)).toEqual([
+      expect.objectContaining({ kind: 'permanent', code: 'NotAuthorizedForSourceException' }),
+      null,
+    ]);
+    expect(harness.direct.eventBridge.events(eventBusArn)).toHaveLength(1);
+  });
+
+  it('words AccessDenied with the role, events:PutEvents and the bus', async () => {
+    const eventBusArn = bus();
+    const destination = harness.configure('eventbridge', { eventBusArn });
+    harness.eventBridgeProxy.inject({
+      action: 'PutEvents',
+      fault: { kind: 'error', status: 400, code: 'AccessDeniedException' },
+    });
+    const [outcome] = await sendAll(destination, harness, messagesOf([makeEvent()]));
+    expect(outcome?.ok === false && outcome.failure.message).toContain(
+      `EventBridge AccessDeniedException: the role or key ${ROLE_ARN} cannot events:PutEvents on the event bus ${eventBusArn}`,
+    );
+  });
+
+  it('reports a denied DescribeEventBus in the probe with the action to allow', async () => {
+    const destination = harness.configure('eventbridge', { eventBusArn: bus() });
+    harness.eventBridgeProxy.inject({
+      action: 'DescribeEventBus',
+      fault: { kind: 'error', status: 400, code: 'AccessDeniedException' },
+    });
+    const probe = await destination.probe(harness);
+    expect(probe).toMatchObject({ ok: false, failureCode: 'AccessDeniedException' });
+    expect(probe.checks[0]?.detail).toContain('cannot events:DescribeEventBus');
   });
 });
 

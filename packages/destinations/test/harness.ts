@@ -4,7 +4,9 @@ import { type AwsEmulators, EMULATOR_CREDENTIALS, startAwsEmulators } from '@slu
 import { type EmulatorClients, emulatorClients } from '@sluice/testing/aws-test-resources';
 import { type FaultProxy, startFaultProxy } from '@sluice/testing/fault-proxy';
 import type { ConfiguredDestination } from '../src/bound-destination.ts';
-import { configureDestination } from '../src/registry.ts';
+import { destinationDefinitions } from '../src/registry.ts';
+import { bindTransform, type TransformSpec } from '../src/transform/prepare-messages.ts';
+import { createTransformRunner, type TransformRunner } from '../src/transform/transform-runner.ts';
 import type { DeliverableEvent, DeliveryOutcome, DestinationType, OutgoingMessage, SendContext } from '../src/types.ts';
 
 /**
@@ -22,11 +24,13 @@ export interface Harness {
   direct: EmulatorClients;
   sqsSnsProxy: FaultProxy;
   kinesisProxy: FaultProxy;
+  eventBridgeProxy: FaultProxy;
   clients: AwsClientCache;
   broker: CredentialBroker;
   credentials: DestinationCredentials;
+  transforms: TransformRunner;
   proxyFor(type: DestinationType): FaultProxy;
-  configure(type: DestinationType, config: unknown): ConfiguredDestination;
+  configure(type: DestinationType, config: unknown, transform?: TransformSpec): ConfiguredDestination;
   stop(): Promise<void>;
 }
 
@@ -34,8 +38,14 @@ export async function startHarness(options: { requestTimeoutMs?: number } = {}):
   const emulators = await startAwsEmulators();
   const sqsSnsProxy = await startFaultProxy({ target: emulators.sqsSnsEndpoint });
   const kinesisProxy = await startFaultProxy({ target: emulators.kinesisEndpoint });
+  const eventBridgeProxy = await startFaultProxy({ target: emulators.eventBridgeEndpoint });
   const clients = createAwsClientCache({
-    endpoints: { sqs: sqsSnsProxy.endpoint, sns: sqsSnsProxy.endpoint, kinesis: kinesisProxy.endpoint },
+    endpoints: {
+      sqs: sqsSnsProxy.endpoint,
+      sns: sqsSnsProxy.endpoint,
+      kinesis: kinesisProxy.endpoint,
+      eventbridge: eventBridgeProxy.endpoint,
+    },
     timeouts: { requestTimeoutMs: options.requestTimeoutMs ?? 5_000 },
   });
   const broker = createCredentialBroker({
@@ -49,19 +59,32 @@ export async function startHarness(options: { requestTimeoutMs?: number } = {}):
     { tenantId: TENANT_ID },
   );
   const direct = emulatorClients(emulators);
-  const proxyFor = (type: DestinationType) => (type === 'kinesis' ? kinesisProxy : sqsSnsProxy);
+  const transforms = createTransformRunner();
+  const proxies: Record<DestinationType, FaultProxy> = {
+    sqs: sqsSnsProxy,
+    sns: sqsSnsProxy,
+    kinesis: kinesisProxy,
+    eventbridge: eventBridgeProxy,
+  };
+  const proxyFor = (type: DestinationType) => proxies[type];
 
   return {
     emulators,
     direct,
     sqsSnsProxy,
     kinesisProxy,
+    eventBridgeProxy,
     clients,
     broker,
     credentials,
+    transforms,
     proxyFor,
-    configure(type, config) {
-      const result = configureDestination(type, config, { endpointOverride: proxyFor(type).endpoint });
+    configure(type, config, transform) {
+      const result = destinationDefinitions[type].configure(
+        config,
+        { endpointOverride: proxyFor(type).endpoint },
+        bindTransform(transform ?? null, transforms),
+      );
       if (!result.ok) throw new Error(`invalid ${type} config: ${JSON.stringify(result.errors)}`);
       return result.destination;
     },
@@ -69,7 +92,8 @@ export async function startHarness(options: { requestTimeoutMs?: number } = {}):
       clients.destroy();
       broker.destroy();
       direct.destroy();
-      await Promise.all([sqsSnsProxy.stop(), kinesisProxy.stop()]);
+      await transforms.close();
+      await Promise.all([sqsSnsProxy.stop(), kinesisProxy.stop(), eventBridgeProxy.stop()]);
       await emulators.stop();
     },
   };
@@ -109,7 +133,7 @@ export async function sendAll(
   messages: OutgoingMessage[],
   maxMessageBytes?: number,
 ): Promise<DeliveryOutcome[]> {
-  const plan = destination.plan(messages, maxMessageBytes);
+  const plan = destination.plan(await destination.prepare(messages), maxMessageBytes);
   const outcomes = [...plan.rejected];
   for (const call of plan.calls) outcomes.push(...(await call.send(ctx)).outcomes);
   const byId = new Map(outcomes.map((outcome) => [outcome.deliveryId, outcome]));

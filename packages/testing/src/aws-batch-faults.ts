@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 /**
  * Partial batch failures for the fault proxy: the chosen entries are taken out of the request
  * before it reaches the emulator, and reported failed in its answer, exactly as AWS reports
- * entries it did not accept (SQS/SNS `Failed[]`, Kinesis per-record `ErrorCode`).
+ * entries it did not accept (SQS/SNS `Failed[]`, Kinesis per-record and EventBridge per-entry `ErrorCode`).
  */
 
 export interface UpstreamAnswer {
@@ -19,7 +19,13 @@ export interface EntryFailure {
   senderFault: boolean;
 }
 
-type BatchAction = 'SendMessageBatch' | 'PublishBatch' | 'PutRecords';
+type BatchAction = 'SendMessageBatch' | 'PublishBatch' | 'PutRecords' | 'PutEvents';
+
+// Answers of these list one result per entry in request order; a failed one carries ErrorCode.
+const POSITIONAL = {
+  PutRecords: { request: 'Records', answer: 'Records', failedCount: 'FailedRecordCount' },
+  PutEvents: { request: 'Entries', answer: 'Entries', failedCount: 'FailedEntryCount' },
+} as const;
 
 export interface RewrittenBatch {
   action: BatchAction;
@@ -41,9 +47,9 @@ export function rewriteBatchRequest(
   body: Buffer,
   select: (keys: string[]) => string[],
 ): RewrittenBatch | null {
-  if (action === 'SendMessageBatch' || action === 'PutRecords') {
+  if (action === 'SendMessageBatch' || action === 'PutRecords' || action === 'PutEvents') {
     const request = asRecord(JSON.parse(body.toString('utf8')));
-    const field = action === 'SendMessageBatch' ? 'Entries' : 'Records';
+    const field = action === 'SendMessageBatch' ? 'Entries' : POSITIONAL[action].request;
     const entries = asArray(request[field]);
     const keys = entries.map((entry, index) =>
       action === 'SendMessageBatch' ? String(asRecord(entry).Id) : String(index),
@@ -125,9 +131,10 @@ export function rewriteBatchResponse(
     });
   }
 
-  if (batch.action === 'PutRecords') {
+  if (batch.action === 'PutRecords' || batch.action === 'PutEvents') {
+    const shape = POSITIONAL[batch.action];
     const upstream = asRecord(answer ? JSON.parse(answer.body.toString('utf8')) : {});
-    const forwardedRecords = asArray(upstream.Records);
+    const forwardedRecords = asArray(upstream[shape.answer]);
     let next = 0;
     const records = batch.allKeys.map((key) =>
       batch.failedKeys.has(key)
@@ -138,7 +145,11 @@ export function rewriteBatchResponse(
           }),
     );
     const failedCount = records.filter((record) => 'ErrorCode' in asRecord(record)).length;
-    return jsonAnswer('application/x-amz-json-1.1', { ...upstream, FailedRecordCount: failedCount, Records: records });
+    return jsonAnswer('application/x-amz-json-1.1', {
+      ...upstream,
+      [shape.failedCount]: failedCount,
+      [shape.answer]: records,
+    });
   }
 
   const members = failedKeys

@@ -2,12 +2,13 @@ import { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { buildApp } from 'fauxqs';
 import { closeServer, listenOnLoopback } from './aws-loopback.ts';
+import { type FakeEventBridge, startFakeEventBridge } from './fake-eventbridge.ts';
 import { type FakeSts, startFakeSts } from './fake-sts.ts';
 
 /**
  * The AWS edge for tests, all in-process on 127.0.0.1 with OS-chosen ports: fauxqs (SQS and SNS
- * on one endpoint), kinesalite (Kinesis, in memory) and the fake STS. Point Sluice at them with
- * the AWS_ENDPOINT_URL_* variables; fauxqs and kinesalite check no signatures, so any
+ * on one endpoint), kinesalite (Kinesis, in memory), the fake EventBridge and the fake STS. Point
+ * Sluice at them with the AWS_ENDPOINT_URL_* variables; none checks signatures, so any
  * credentials do (the fake STS hands out random ones).
  */
 
@@ -19,6 +20,8 @@ export interface AwsEmulators {
   /** fauxqs: SQS (AWS JSON 1.0) and SNS (query) share it. */
   sqsSnsEndpoint: string;
   kinesisEndpoint: string;
+  eventBridgeEndpoint: string;
+  fakeEventBridge: FakeEventBridge;
   stsEndpoint: string;
   fakeSts: FakeSts;
   region: string;
@@ -53,12 +56,15 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
   const kinesisPort = await listenOnLoopback(kinesis);
 
   const fakeSts = await startFakeSts();
+  const fakeEventBridge = await startFakeEventBridge({ region: EMULATOR_REGION });
 
   const sqsSnsEndpoint = fauxqsAddress;
   const kinesisEndpoint = `http://127.0.0.1:${kinesisPort}`;
   return {
     sqsSnsEndpoint,
     kinesisEndpoint,
+    eventBridgeEndpoint: fakeEventBridge.endpoint,
+    fakeEventBridge,
     stsEndpoint: fakeSts.endpoint,
     fakeSts,
     region: EMULATOR_REGION,
@@ -69,10 +75,11 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
       AWS_ENDPOINT_URL_SQS: sqsSnsEndpoint,
       AWS_ENDPOINT_URL_SNS: sqsSnsEndpoint,
       AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: fakeEventBridge.endpoint,
       AWS_ENDPOINT_URL_STS: fakeSts.endpoint,
     },
     async stop() {
-      await Promise.allSettled([fauxqs.close(), closeServer(kinesis), fakeSts.stop()]);
+      await Promise.allSettled([fauxqs.close(), closeServer(kinesis), fakeSts.stop(), fakeEventBridge.stop()]);
     },
   };
 }

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type AwsEmulators, EMULATOR_CREDENTIALS } from './aws-emulators.ts';
+import type { FakeEventBridge } from './fake-eventbridge.ts';
 
 /**
  * Direct clients and small helpers to set up emulator resources and read back what arrived,
@@ -27,6 +28,8 @@ export interface EmulatorClients {
   sqs: SQSClient;
   sns: SNSClient;
   kinesis: KinesisClient;
+  /** The fake EventBridge itself: create buses, read what arrived. */
+  eventBridge: FakeEventBridge;
   destroy(): void;
 }
 
@@ -44,6 +47,7 @@ export function emulatorClients(emulators: AwsEmulators): EmulatorClients {
     sqs,
     sns,
     kinesis,
+    eventBridge: emulators.fakeEventBridge,
     destroy() {
       sqs.destroy();
       sns.destroy();

@@ -20,6 +20,8 @@ export interface DeliveryFixture {
   aws: EmulatorClients;
   /** In front of SQS and SNS (fauxqs) when `faults` was asked for. */
   proxy: FaultProxy | undefined;
+  /** In front of the fake EventBridge when `faults` was asked for. */
+  eventBridgeProxy: FaultProxy | undefined;
   stack: TestStack;
   /** The AWS variables the stack uses (through the fault proxy when there is one): for child processes. */
   awsEnv: Record<string, string>;
@@ -31,6 +33,10 @@ export interface DeliveryFixture {
   ): Promise<RegisteredDestination & { queueUrl: string }>;
   snsDestination(name: string, extra?: DestinationExtras): Promise<RegisteredDestination & { queueUrl: string }>;
   kinesisDestination(name: string, extra?: DestinationExtras): Promise<RegisteredDestination & { streamName: string }>;
+  eventBridgeDestination(
+    name: string,
+    extra?: DestinationExtras,
+  ): Promise<RegisteredDestination & { eventBusArn: string }>;
   /** Posts an event (of FIXTURE_CUSTOMER unless overridden); answers its id. */
   postEvent(overrides?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -52,6 +58,7 @@ export interface DestinationExtras {
   eventTypes?: string[];
   customerExternalId?: string;
   retry?: { maxAttempts?: number; maxAgeSeconds?: number };
+  transform?: { language: 'jsonata'; expression: string };
 }
 
 export const FIXTURE_CUSTOMER = 'acct_8K2zRq';
@@ -69,9 +76,14 @@ export interface DeliveryFixtureOptions {
 export async function startDeliveryFixture(options: DeliveryFixtureOptions = {}): Promise<DeliveryFixture> {
   const emulators = await startAwsEmulators();
   const proxy = options.faults ? await startFaultProxy({ target: emulators.sqsSnsEndpoint }) : undefined;
-  const awsEnv = proxy
-    ? { ...emulators.env, AWS_ENDPOINT_URL_SQS: proxy.endpoint, AWS_ENDPOINT_URL_SNS: proxy.endpoint }
-    : emulators.env;
+  const eventBridgeProxy = options.faults
+    ? await startFaultProxy({ target: emulators.eventBridgeEndpoint })
+    : undefined;
+  const awsEnv = {
+    ...emulators.env,
+    ...(proxy ? { AWS_ENDPOINT_URL_SQS: proxy.endpoint, AWS_ENDPOINT_URL_SNS: proxy.endpoint } : {}),
+    ...(eventBridgeProxy ? { AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeProxy.endpoint } : {}),
+  };
   const stack = await startTestStack({ workers: options.workers ?? true, awsEnv, drain: options.drain });
   const tenantId = (await stack.createTenant()).id;
   const { auth } = await stack.createKey(tenantId, ['admin']);
@@ -107,6 +119,7 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
         auth: { mode: 'assume_role', roleArn },
         ...(extra.eventTypes ? { eventTypes: extra.eventTypes } : {}),
         ...(extra.retry ? { retry: extra.retry } : {}),
+        ...(extra.transform ? { transform: extra.transform } : {}),
       },
     });
     if (response.statusCode !== 201) throw new Error(`register ${type}: ${response.statusCode} ${response.body}`);
@@ -123,6 +136,7 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
     emulators,
     aws,
     proxy,
+    eventBridgeProxy,
     stack,
     awsEnv,
     tenantId,
@@ -140,11 +154,16 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
       const streamArn = await createStream(aws.kinesis, streamName);
       return { ...(await register('kinesis', { streamArn }, extra)), streamName };
     },
+    async eventBridgeDestination(name, extra = {}) {
+      const eventBusArn = aws.eventBridge.createBus(unique(name));
+      return { ...(await register('eventbridge', { eventBusArn }, extra)), eventBusArn };
+    },
     postEvent,
     async close() {
       await stack.close();
       aws.destroy();
       await proxy?.stop();
+      await eventBridgeProxy?.stop();
       await emulators.stop();
     },
   };

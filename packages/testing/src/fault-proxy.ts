@@ -24,9 +24,9 @@ export type Fault =
   | { kind: 'delay'; ms: number }
   /**
    * Report chosen entries of a batch call as failed (SQS SendMessageBatch, SNS PublishBatch,
-   * Kinesis PutRecords): only the other entries are forwarded, and the failures are merged
-   * into the emulator's answer. `select` gets the entry keys (the batch entry Id for SQS/SNS,
-   * the record's index as a string for Kinesis) and returns the keys to fail.
+   * Kinesis PutRecords, EventBridge PutEvents): only the other entries are forwarded, and the
+   * failures are merged into the emulator's answer. `select` gets the entry keys (the batch entry
+   * Id for SQS/SNS, the entry's index as a string for Kinesis and EventBridge) and returns the keys to fail.
    */
   | {
       kind: 'failEntries';

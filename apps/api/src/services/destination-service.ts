@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsIdentity } from '@sluice/aws/credentials';
 import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
-import { toDeliverableEvent } from '@sluice/contracts/events';
-import { toEventView } from '@sluice/db/event-view';
 import { newId } from '@sluice/db/ids';
 import type { PageRequest } from '@sluice/db/pagination';
 import type {
@@ -11,25 +8,17 @@ import type {
   DestinationFilters,
   DestinationsRepository,
 } from '@sluice/db/repositories/destinations-repository';
-import type { DestinationRow, NewDestinationRow } from '@sluice/db/schema/destinations';
+import type { DestinationRow } from '@sluice/db/schema/destinations';
 import { testDestination } from '@sluice/destinations/destination-test';
 import { type DestinationResolver, UnusableDestinationError } from '@sluice/destinations/resolver';
-import type { DestinationType } from '@sluice/destinations/types';
 import { AppError, badRequest, forbidden, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
 import { toDestinationView } from '../views/destinations.ts';
+import { createDestinationInput } from './destination-input.ts';
 import { buildDestinationSetup, identityFromArn } from './destination-setup.ts';
 import type { TenantScope } from './tenant-scope.ts';
 
-type AuthInput = CreateDestinationInput['auth'];
-type AuthColumns = Required<
-  Pick<NewDestinationRow, 'authMode' | 'roleArn' | 'externalId' | 'accessKeyId' | 'secretAccessKey' | 'secretHint'>
->;
-
 const IDENTITY_RETRY_MS = 60_000;
-
-// 32 random bytes: unguessable, and within STS's ExternalId alphabet and length.
-const generateExternalId = () => `sluice-${randomBytes(32).toString('base64url')}`;
 
 export function createDestinationService(deps: {
   destinations: DestinationsRepository;
@@ -55,80 +44,7 @@ export function createDestinationService(deps: {
   }
   const view = async (row: DestinationRow) => toDestinationView(row, await identity());
 
-  /** The adapter's problems as the answer's errors[], under the request's `config` field. */
-  const configErrors = (errors: Array<{ path: string; message: string }>) =>
-    errors.map((e) => ({ path: e.path ? `config.${e.path}` : 'config', message: e.message }));
-  const problems = (count: number) => (count === 1 ? '1 problem' : `${count} problems`);
-
-  function validConfig(type: DestinationType, raw: unknown): Record<string, unknown> {
-    const result = deps.resolver.validate(type, raw);
-    if (!result.ok)
-      throw badRequest(`The ${type} config has ${problems(result.errors.length)}.`, configErrors(result.errors));
-    return { ...result.destination.config };
-  }
-
-  /**
-   * A PATCH's config: the current one without the values the schema derived (the region read
-   * from the URL or ARN, the default group or partition field), then the client's fields on
-   * top, where null removes a field (as in JSON Merge Patch). Derived values would otherwise pin
-   * the old resource: a queue URL in another region, or a standard queue replacing a FIFO one,
-   * would be refused for the old region or group field the client never chose.
-   */
-  function mergedConfig(current: DestinationRow, patch: Record<string, unknown>): Record<string, unknown> {
-    const base: Record<string, unknown> = { ...current.config };
-    for (const [field, value] of Object.entries(current.config)) {
-      const { [field]: _dropped, ...without } = base;
-      const rederived = deps.resolver.validate(current.type, without);
-      if (!rederived.ok) continue;
-      const normalised: Record<string, unknown> = { ...rederived.destination.config };
-      if (normalised[field] === value) delete base[field];
-    }
-    const merged: Record<string, unknown> = { ...base, ...patch };
-    for (const [field, value] of Object.entries(patch)) if (value === null) delete merged[field];
-    return merged;
-  }
-
-  /**
-   * Auth columns. The ExternalId, once generated, stays with the destination whatever the auth
-   * changes to: the trust policy the customer pasted keeps working when the role changes, or
-   * after a switch to access_key and back.
-   */
-  function authColumns(auth: AuthInput, current?: DestinationRow): AuthColumns {
-    if (auth.mode === 'assume_role') {
-      const externalId = current?.externalId ?? generateExternalId();
-      return {
-        authMode: 'assume_role',
-        roleArn: auth.roleArn,
-        externalId,
-        accessKeyId: null,
-        secretAccessKey: null,
-        secretHint: null,
-      };
-    }
-    return {
-      authMode: 'access_key',
-      roleArn: null,
-      externalId: current?.externalId ?? null,
-      accessKeyId: auth.accessKeyId,
-      secretAccessKey: deps.aws.secrets.seal(auth.secretAccessKey),
-      secretHint: auth.secretAccessKey.slice(-4),
-    };
-  }
-
-  /**
-   * Whether a new config forms FIFO groups differently (a new messageGroupIdField, a queue that
-   * became FIFO or stopped being one): then the pending deliveries must be regrouped.
-   */
-  function groupsChange(current: DestinationRow, config: Record<string, unknown>): boolean {
-    const before = deps.resolver.validate(current.type, current.config);
-    const after = deps.resolver.validate(current.type, config);
-    if (!before.ok || !after.ok) return true;
-    if (!before.destination.isFifo && !after.destination.isFifo) return false;
-    return (
-      before.destination.isFifo !== after.destination.isFifo ||
-      before.destination.config.messageGroupIdField !== after.destination.config.messageGroupIdField
-    );
-  }
+  const inputs = createDestinationInput(deps);
 
   async function mustGet(scope: TenantScope, id: string): Promise<DestinationRow> {
     const row = await deps.destinations.get(scope.tenantId, id, scope.customerExternalId);
@@ -152,14 +68,16 @@ export function createDestinationService(deps: {
       if (scope.customerExternalId !== undefined && input.customerExternalId !== scope.customerExternalId) {
         throw forbidden('This portal token creates destinations only for its own customerExternalId.');
       }
+      const { config } = inputs.validated(input.type, input.config, input.transform);
       const row = await deps.destinations.insert({
         id: newId(),
         tenantId: scope.tenantId,
         customerExternalId: input.customerExternalId,
         name: input.name,
         type: input.type,
-        config: validConfig(input.type, input.config),
-        ...authColumns(input.auth),
+        config: config ?? {},
+        transform: inputs.transformColumn(input.transform),
+        ...inputs.authColumns(input.auth),
         eventTypes: input.eventTypes ?? null,
         enabled: input.enabled ?? true,
         retryMaxAttempts: input.retry?.maxAttempts ?? null,
@@ -188,8 +106,14 @@ export function createDestinationService(deps: {
       const changes: DestinationChanges = {};
       if (input.name !== undefined) changes.name = input.name;
       // A partial config is merged into the current one, then the whole is checked again.
-      if (input.config !== undefined) changes.config = validConfig(current.type, mergedConfig(current, input.config));
-      if (input.auth !== undefined) Object.assign(changes, authColumns(input.auth, current));
+      const checked = inputs.validated(
+        current.type,
+        input.config === undefined ? undefined : inputs.mergedConfig(current, input.config),
+        input.transform,
+      );
+      if (checked.config) changes.config = checked.config;
+      if (input.transform !== undefined) changes.transform = inputs.transformColumn(input.transform);
+      if (input.auth !== undefined) Object.assign(changes, inputs.authColumns(input.auth, current));
       if (input.eventTypes !== undefined) changes.eventTypes = input.eventTypes;
       if (input.enabled !== undefined) changes.enabled = input.enabled;
       if (input.retry !== undefined) {
@@ -200,7 +124,7 @@ export function createDestinationService(deps: {
       if (changes.config) changes.maxMessageBytes = null;
       // Regrouping starts with the change itself: from this commit on, no drain claims until
       // the pending deliveries carry the new groups (a background job, see destination-maintenance).
-      const regroup = changes.config !== undefined && groupsChange(current, changes.config);
+      const regroup = changes.config !== undefined && inputs.groupsChange(current, changes.config);
       if (regroup) changes.regroupingAt = new Date();
       const row = await deps.destinations.update(tenantId, id, changes, scope.customerExternalId);
       if (!row) throw notFound('Destination');
@@ -248,8 +172,8 @@ export function createDestinationService(deps: {
       // AWS_ENDPOINT_URL_* override was removed.
       if (!configured.ok) {
         throw badRequest(
-          `The stored ${row.type} config is no longer valid (${problems(configured.errors.length)}); PATCH config to fix it.`,
-          configErrors(configured.errors),
+          `The stored ${row.type} config is no longer valid (${inputs.problems(configured.errors.length)}); PATCH config to fix it.`,
+          inputs.configErrors(configured.errors),
         );
       }
       let resolved: ReturnType<DestinationResolver['resolve']>;

@@ -11,6 +11,7 @@ export function toDestinationView(row: DestinationRow, identity: AwsIdentity | u
     customerExternalId: row.customerExternalId,
     type: row.type,
     config: row.config,
+    transform: row.transform,
     auth: authView(row, identity),
     eventTypes: row.eventTypes,
     enabled: row.enabled,

@@ -98,6 +98,25 @@ export function createEventsRepository(ex: Executor) {
       return row;
     },
 
+    /**
+     * A payload and metadata as this table would give them back: jsonb orders an object's keys
+     * by length, then bytewise, and keeps the last of repeated keys. The preview shows an event
+     * that was never stored exactly as a stored one would be sent.
+     */
+    async asStored(
+      payload: Record<string, unknown>,
+      metadata: Record<string, unknown> | null,
+    ): Promise<{ payload: Record<string, unknown>; metadata: Record<string, unknown> | null }> {
+      const result = await ex.query<{
+        payload: Record<string, unknown>;
+        metadata: Record<string, unknown> | null;
+      }>('select $1::jsonb as payload, $2::jsonb as metadata', [
+        JSON.stringify(payload),
+        metadata === null ? null : JSON.stringify(metadata),
+      ]);
+      return result.rows[0] ?? { payload, metadata };
+    },
+
     async findByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<EventRow | undefined> {
       const [row] = await ex.db
         .select()

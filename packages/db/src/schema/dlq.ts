@@ -1,3 +1,4 @@
+import type { DlqReason } from '@sluice/contracts/dlq';
 import { sql } from 'drizzle-orm';
 import {
   boolean,
@@ -14,7 +15,7 @@ import {
 import { deliveries, type LastError } from './deliveries.ts';
 import { tenants } from './tenants.ts';
 
-export type DlqReason = 'permanent_error' | 'retries_exhausted' | 'payload_too_large' | 'destination_deleted';
+export type { DlqReason };
 export type DlqState = 'open' | 'replaying' | 'resolved' | 'discarded';
 
 /** One entry per dead delivery; a failed replay reopens the same entry. */

@@ -1,5 +1,5 @@
 import { DescribeStreamSummaryCommand, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { eventBody, partitionKey } from '../message-encoding.ts';
+import { partitionKey } from '../message-encoding.ts';
 import type { DestinationAdapter, EntryAnswer, SendContext } from '../types.ts';
 import { type KinesisConfig, kinesisConfigSchema, streamParts } from './config.ts';
 
@@ -33,11 +33,12 @@ export const kinesisAdapter: DestinationAdapter<'kinesis', KinesisConfig, PutRec
     probeAction: 'kinesis:DescribeStreamSummary',
   }),
   orderingKey: () => null,
-  encode(config, { event }) {
-    const data = Buffer.from(eventBody(event), 'utf8');
+  encode(config, { event, body }) {
+    const data = Buffer.from(body, 'utf8');
     const key = partitionKey(event, config.partitionKeyField);
     return { entry: { Data: data, PartitionKey: key }, bytes: data.length + Buffer.byteLength(key, 'utf8') };
   },
+  preview: (entry) => ({ attributes: {}, partitionKey: entry.PartitionKey ?? '' }),
   async sendCall(ctx, config, entries) {
     const answer = await client(ctx, config).send(new PutRecordsCommand({ ...streamId(config), Records: entries }));
     // Records answer in request order; FailedRecordCount > 0 means some carry an ErrorCode instead.

@@ -1,7 +1,12 @@
 import { GetTopicAttributesCommand, PublishBatchCommand } from '@aws-sdk/client-sns';
 import { answersByEntryId, batchEntryId } from '../batching.ts';
 import { fifoProbeResult } from '../fifo-probe.ts';
-import { type AttributeMessage, attributeMessage, messageGroupId } from '../message-encoding.ts';
+import {
+  type AttributeMessage,
+  attributeMessage,
+  attributeMessagePreview,
+  messageGroupId,
+} from '../message-encoding.ts';
 import type { DeliverableEvent, DestinationAdapter, SendContext } from '../types.ts';
 import { type SnsConfig, snsConfigSchema, topicParts } from './config.ts';
 
@@ -37,10 +42,11 @@ export const snsAdapter: DestinationAdapter<'sns', SnsConfig, AttributeMessage> 
     probeAction: 'sns:GetTopicAttributes',
   }),
   orderingKey,
-  encode(config, { event }) {
-    const message = attributeMessage(event, orderingKey(config, event));
+  encode(config, prepared) {
+    const message = attributeMessage(prepared, orderingKey(config, prepared.event));
     return { entry: message, bytes: message.bytes };
   },
+  preview: attributeMessagePreview,
   async sendCall(ctx, config, entries) {
     const answer = await client(ctx, config).send(
       new PublishBatchCommand({

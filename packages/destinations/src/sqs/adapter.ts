@@ -1,7 +1,12 @@
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { answersByEntryId, batchEntryId } from '../batching.ts';
 import { fifoProbeResult } from '../fifo-probe.ts';
-import { type AttributeMessage, attributeMessage, messageGroupId } from '../message-encoding.ts';
+import {
+  type AttributeMessage,
+  attributeMessage,
+  attributeMessagePreview,
+  messageGroupId,
+} from '../message-encoding.ts';
 import type { DeliverableEvent, DestinationAdapter, SendContext } from '../types.ts';
 import { queueArn, queueParts, type SqsConfig, sqsConfigSchema } from './config.ts';
 
@@ -37,10 +42,11 @@ export const sqsAdapter: DestinationAdapter<'sqs', SqsConfig, AttributeMessage> 
     probeAction: 'sqs:GetQueueAttributes',
   }),
   orderingKey,
-  encode(config, { event }) {
-    const message = attributeMessage(event, orderingKey(config, event));
+  encode(config, prepared) {
+    const message = attributeMessage(prepared, orderingKey(config, prepared.event));
     return { entry: message, bytes: message.bytes };
   },
+  preview: attributeMessagePreview,
   async sendCall(ctx, config, entries) {
     // Positional Ids are always valid batch entry Ids (alphanumeric, at most 80 characters).
     const answer = await client(ctx, config).send(

@@ -1,4 +1,5 @@
 import { errorResponses, listQuerySchema, listResponse, pathIdSchema } from '@sluice/contracts/common';
+import { previewRequestSchema, previewResultSchema } from '@sluice/contracts/destination-preview';
 import { destinationSetupSchema } from '@sluice/contracts/destination-setup';
 import {
   createDestinationSchema,
@@ -10,14 +11,18 @@ import {
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
 import { scopeOf } from '../../plugins/auth.ts';
+import type { DestinationPreviewService } from '../../services/destination-preview-service.ts';
 import type { DestinationService } from '../../services/destination-service.ts';
 
 const config = { access: 'customerData' as const };
 const tags = ['Destinations'];
 const params = z.object({ id: pathIdSchema });
 
-export function destinationRoutes(deps: { service: DestinationService }): FastifyPluginAsyncZodOpenApi {
-  const { service } = deps;
+export function destinationRoutes(deps: {
+  service: DestinationService;
+  previews: DestinationPreviewService;
+}): FastifyPluginAsyncZodOpenApi {
+  const { service, previews } = deps;
   return async (app) => {
     app.post('/v1/destinations', {
       config,
@@ -101,6 +106,23 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
         response: { 200: destinationSetupSchema, ...errorResponses(400, 401, 403, 404, 503) },
       },
       handler: async (request) => service.setup(scopeOf(request), request.params.id),
+    });
+
+    app.post('/v1/destinations/:id/preview', {
+      config,
+      schema: {
+        tags,
+        summary: 'Show what an event would be sent as',
+        description:
+          "Runs the destination's transform (if any) on the event and encodes it as a delivery would: the body, the " +
+          'attributes, the FIFO group and deduplication ids or the partition key, the size and whether it fits. Sends ' +
+          'nothing. Give a canonical event (`event`; its id and receivedAt are made up) or the id of an accepted event ' +
+          "of the destination's customer (`eventId`). A failing transform answers 200 with `error`.",
+        params,
+        body: previewRequestSchema,
+        response: { 200: previewResultSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+      handler: async (request) => previews.preview(scopeOf(request), request.params.id, request.body),
     });
 
     app.post('/v1/destinations/:id/pause', {
