@@ -3,11 +3,13 @@ import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { Config } from '@sluice/config/env';
 import type { DatabaseHandle } from '@sluice/db/client';
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
+import { createDestinationInspections } from '@sluice/db/repositories/destination-inspections';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
 import { reassignOrderingKeys } from '@sluice/db/repositories/ordering-keys';
+import { createSealedSecrets } from '@sluice/db/repositories/sealed-secrets';
 import { createTenantsRepository } from '@sluice/db/repositories/tenants-repository';
 import { createDestinationResolver } from '@sluice/destinations/resolver';
 import { createJobProducer } from '@sluice/jobs/producer';
@@ -21,12 +23,14 @@ import { registerAuth } from './plugins/auth.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerProblemErrors } from './plugins/problem-errors.ts';
 import { healthRoutes } from './routes/health.ts';
+import { adminEncryptionKeyRoutes } from './routes/v1/admin-encryption-keys.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
 import { deliveryRoutes } from './routes/v1/deliveries.ts';
 import { destinationRoutes } from './routes/v1/destinations.ts';
 import { dlqRoutes, operatorDlqMount, tenantDlqMount } from './routes/v1/dlq.ts';
 import { eventRoutes } from './routes/v1/events.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
+import { createDestinationAwsChecks } from './services/destination-aws-checks.ts';
 import { createDestinationService } from './services/destination-service.ts';
 import { createDlqService } from './services/dlq-service.ts';
 import { createEventIngestService } from './services/event-ingest-service.ts';
@@ -72,10 +76,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const destinations = createDestinationsRepository(deps.database.db);
   const metrics = createApiMetrics({ backlog: () => deliveries.backlogByType() });
   const jobs = createJobProducer(deps.redis);
+  const resolver = createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws });
   const destinationService = createDestinationService({
     destinations,
     aws: deps.aws,
-    resolver: createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws }),
+    resolver,
+    checks: createDestinationAwsChecks({
+      aws: deps.aws,
+      resolver,
+      inspections: createDestinationInspections(deps.database.db),
+    }),
     jobs,
     regroup: (destinationId, orderingKey) => reassignOrderingKeys(deps.database.db, destinationId, orderingKey),
   });
@@ -105,6 +115,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   );
   await app.register(adminTenantRoutes({ tenants, apiKeys }));
+  await app.register(
+    adminEncryptionKeyRoutes({ sealedSecrets: createSealedSecrets(deps.database.db), secrets: deps.aws.secrets }),
+  );
   await app.register(eventRoutes({ ingest, events, deliveriesOfEvent: deliveries.summariesForEvent }));
   await app.register(destinationRoutes({ service: destinationService }));
   await app.register(deliveryRoutes({ deliveries }));

@@ -4,21 +4,25 @@ import type { DatabaseHandle } from '@sluice/db/client';
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import { createDeliveryClaims } from '@sluice/db/repositories/delivery-claims';
 import { createDeliveryOutcomes } from '@sluice/db/repositories/delivery-outcomes';
+import { createDestinationInspections } from '@sluice/db/repositories/destination-inspections';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
+import { createSealedSecrets } from '@sluice/db/repositories/sealed-secrets';
 import { createDrainService, type DrainOptions } from '@sluice/delivery/drain-service';
 import { createFanOutService } from '@sluice/delivery/fan-out-service';
 import { createDestinationResolver } from '@sluice/destinations/resolver';
 import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
 import type { Redis } from 'ioredis';
+import { createDestinationInspector, type InspectorOptions } from './destination-inspector.ts';
 import { type ReplayRate, startDlqReplayWorker } from './dlq-replay-worker.ts';
 import { startDrainWorker } from './drain-worker.ts';
 import { createDueWorkPoller } from './due-work-poller.ts';
 import { startFanOutWorker } from './fan-out-worker.ts';
 import { createWorkerMetrics } from './metrics.ts';
+import { createSecretResealer, type ResealerOptions } from './secret-resealer.ts';
 import { createSweeper, type SweeperOptions } from './sweeper.ts';
 
 export interface WorkerDeps {
@@ -34,9 +38,14 @@ export interface WorkerDeps {
   drain?: Partial<DrainOptions>;
   pollIntervalMs?: number;
   replayRate?: Partial<ReplayRate>;
+  inspector?: Partial<InspectorOptions>;
+  resealer?: Partial<ResealerOptions>;
 }
 
-/** Starts every consumer, the due-work poller and the sweeper; close() lets in-flight work finish first. */
+/**
+ * Starts every consumer, the due-work poller, the sweeper and the maintenance passes (destination
+ * inspection, secret re-sealing); close() lets in-flight work finish first.
+ */
 export function startWorkers(deps: WorkerDeps) {
   const { db } = deps.database;
   const events = createEventsRepository(db);
@@ -78,16 +87,33 @@ export function startWorkers(deps: WorkerDeps) {
   });
   const poller = createDueWorkPoller({ deliveries, jobs, logger: deps.logger, intervalMs: deps.pollIntervalMs });
   const sweeper = createSweeper({ events, replays, destinations, jobs, logger: deps.logger, options: deps.sweeper });
+  const inspector = createDestinationInspector({
+    inspections: createDestinationInspections(db),
+    resolver,
+    broker: deps.aws.broker,
+    logger: deps.logger,
+    options: deps.inspector,
+  });
+  const resealer = createSecretResealer({
+    sealedSecrets: createSealedSecrets(db),
+    secrets: deps.aws.secrets,
+    logger: deps.logger,
+    options: deps.resealer,
+  });
   poller.start();
   sweeper.start();
+  inspector.start();
+  resealer.start();
 
   return {
     sweeper,
     poller,
+    inspector,
+    resealer,
     metrics,
     async close() {
       stopping = true;
-      await Promise.all([sweeper.stop(), poller.stop()]);
+      await Promise.all([sweeper.stop(), poller.stop(), inspector.stop(), resealer.stop()]);
       // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
       await Promise.all([fanOutWorker.close(), drainWorker.close(), dlqReplayWorker.close()]);
       await jobs.close();

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
-import type { AwsIdentity } from '@sluice/aws/credentials';
 import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
 import { toDeliverableEvent } from '@sluice/contracts/events';
 import { toEventView } from '@sluice/db/event-view';
@@ -12,11 +11,11 @@ import type {
   DestinationsRepository,
 } from '@sluice/db/repositories/destinations-repository';
 import type { DestinationRow, EventRow, NewDestinationRow } from '@sluice/db/schema';
-import { testDestination } from '@sluice/destinations/destination-test';
-import { type DestinationResolver, UnusableDestinationError } from '@sluice/destinations/resolver';
+import type { DestinationResolver } from '@sluice/destinations/resolver';
 import type { DestinationType } from '@sluice/destinations/types';
 import { badRequest, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
+import type { DestinationAwsChecks } from './destination-aws-checks.ts';
 import { toDestinationView } from './destination-views.ts';
 
 type AuthInput = CreateDestinationInput['auth'];
@@ -24,31 +23,18 @@ type AuthColumns = Required<
   Pick<NewDestinationRow, 'authMode' | 'roleArn' | 'externalId' | 'accessKeyId' | 'secretAccessKey' | 'secretHint'>
 >;
 
-const IDENTITY_RETRY_MS = 60_000;
-
 // 32 random bytes: unguessable, and within STS's ExternalId alphabet and length.
 const generateExternalId = () => `sluice-${randomBytes(32).toString('base64url')}`;
 
 export function createDestinationService(deps: {
   destinations: DestinationsRepository;
-  aws: AwsRuntime;
+  aws: Pick<AwsRuntime, 'secrets'>;
   resolver: DestinationResolver;
+  checks: DestinationAwsChecks;
   jobs: Pick<JobProducer, 'enqueueDrains'>;
   regroup: (destinationId: string, orderingKey: (event: EventRow) => string | null) => Promise<number>;
 }) {
-  /**
-   * Sluice's own principal for the trust policy; undefined when STS cannot say (no credentials,
-   * STS unreachable). A failure is remembered for a while: otherwise every destination request
-   * would wait on STS again, up to its timeout, only to show the placeholder principal.
-   */
-  let identityFailedAt = Number.NEGATIVE_INFINITY;
-  async function identity(): Promise<AwsIdentity | undefined> {
-    if (Date.now() - identityFailedAt < IDENTITY_RETRY_MS) return undefined;
-    return deps.aws.broker.serviceIdentity().catch(() => {
-      identityFailedAt = Date.now();
-      return undefined;
-    });
-  }
+  const identity = deps.checks.serviceIdentity;
   const view = async (row: DestinationRow) => toDestinationView(row, await identity());
 
   /** The adapter's problems as the answer's errors[], under the request's `config` field. */
@@ -133,6 +119,7 @@ export function createDestinationService(deps: {
 
   return {
     async create(tenantId: string, input: CreateDestinationInput) {
+      if (input.auth.mode === 'assume_role') await deps.checks.refuseServiceAccountRole(input.auth.roleArn);
       const row = await deps.destinations.insert({
         id: newId(),
         tenantId,
@@ -146,7 +133,7 @@ export function createDestinationService(deps: {
         retryMaxAttempts: input.retry?.maxAttempts ?? null,
         retryMaxAgeSeconds: input.retry?.maxAgeSeconds ?? null,
       });
-      return view(row);
+      return view(await deps.checks.inspect(row));
     },
 
     async list(tenantId: string, filters: DestinationFilters, page: PageRequest) {
@@ -159,6 +146,7 @@ export function createDestinationService(deps: {
 
     async update(tenantId: string, id: string, input: UpdateDestinationInput) {
       const current = await mustGet(tenantId, id);
+      if (input.auth?.mode === 'assume_role') await deps.checks.refuseServiceAccountRole(input.auth.roleArn);
       const changes: DestinationChanges = {};
       if (input.name !== undefined) changes.name = input.name;
       // A partial config is merged into the current one, then the whole is checked again.
@@ -170,11 +158,14 @@ export function createDestinationService(deps: {
         changes.retryMaxAttempts = input.retry?.maxAttempts ?? null;
         changes.retryMaxAgeSeconds = input.retry?.maxAgeSeconds ?? null;
       }
-      // A new queue or topic may have another size limit: the test endpoint learns it again.
+      // A new queue or topic may have another size limit, a new role another trust policy:
+      // what was learned of the old ones no longer holds, and is read again below.
       if (changes.config) changes.maxMessageBytes = null;
-      const row = await deps.destinations.update(tenantId, id, changes);
-      if (!row) throw notFound('Destination');
-      if (changes.config) await regroupPending(row);
+      if (changes.authMode) changes.trustPolicyOpenAt = null;
+      const updated = await deps.destinations.update(tenantId, id, changes);
+      if (!updated) throw notFound('Destination');
+      if (changes.config) await regroupPending(updated);
+      const row = changes.config || changes.authMode ? await deps.checks.inspect(updated) : updated;
       if (row.enabled && !row.pausedAt)
         await deps.jobs.enqueueDrains([{ tenantId, destinationId: id }]).catch(() => {});
       return view(row);
@@ -199,27 +190,7 @@ export function createDestinationService(deps: {
           configErrors(configured.errors),
         );
       }
-      let resolved: ReturnType<DestinationResolver['resolve']>;
-      try {
-        resolved = deps.resolver.resolve(row);
-      } catch (error) {
-        if (!(error instanceof UnusableDestinationError)) throw error;
-        throw badRequest(`The destination cannot be used: ${error.message}. PATCH auth to fix it.`);
-      }
-      const result = await testDestination({
-        destination: resolved.destination,
-        credentials: resolved.send.credentials,
-        clients: deps.aws.clients,
-        broker: deps.aws.broker,
-        tenantId,
-        destinationId: id,
-        customerExternalId: row.customerExternalId,
-      });
-      if (result.maxMessageBytes !== null && result.maxMessageBytes !== row.maxMessageBytes) {
-        await deps.destinations.setMaxMessageBytes(tenantId, id, result.maxMessageBytes);
-      }
-      const { maxMessageBytes: _learned, ...answer } = result;
-      return answer;
+      return deps.checks.test(row);
     },
   };
 }
