@@ -1,6 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { createHash } from 'node:crypto';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import {
+  AssumeRoleError,
+  checkExternalId,
+  errorCode,
+  errorMessage,
+  httpStatus,
+  isNetworkCode,
+  issueSession,
+  type RoleRequest,
+  type WrongExternalIdAnswer,
+} from './assume-role.ts';
 import { createHttpHandler } from './http-handler.ts';
 import {
   type AwsIdentity,
@@ -9,14 +20,7 @@ import {
   callerIdentity,
   trustPrincipalOf,
 } from './service-identity.ts';
-import {
-  DENY_ALL_POLICY,
-  type SessionScope,
-  type SessionTag,
-  scopeDigest,
-  sessionPolicy,
-  sessionTags,
-} from './session-scope.ts';
+import { type SessionScope, scopeDigest, sessionPolicy, sessionTags } from './session-scope.ts';
 
 /**
  * Turns a destination's auth into AWS credentials. `assume_role` calls STS AssumeRole with the
@@ -45,21 +49,6 @@ export interface DestinationCredentials {
   invalidate(): void;
 }
 
-/** AssumeRole failed; `code` is STS's error code (AccessDenied, RegionDisabledException, ...) or Sluice's. */
-export class AssumeRoleError extends Error {
-  readonly code: string;
-  readonly status: number | undefined;
-  readonly roleArn: string;
-
-  constructor(init: { code: string; status: number | undefined; roleArn: string; message: string; cause: unknown }) {
-    super(init.message, { cause: init.cause });
-    this.name = 'AssumeRoleError';
-    this.code = init.code;
-    this.status = init.status;
-    this.roleArn = init.roleArn;
-  }
-}
-
 export interface CredentialBrokerOptions {
   /** Region of the STS client (the service's AWS_REGION). */
   region: string;
@@ -83,9 +72,6 @@ export interface SessionContext {
   scope?: SessionScope | undefined;
 }
 
-/** How a role answers AssumeRole with an ExternalId that is not the destination's. */
-export type WrongExternalIdAnswer = 'refused' | 'accepted' | 'unknown';
-
 export interface CredentialBroker {
   forDestination(auth: DestinationAuth, session: SessionContext): DestinationCredentials;
   /** The service's own principal (STS GetCallerIdentity), for the trust policy customers paste. */
@@ -107,14 +93,6 @@ interface RoleSession {
   pending?: Promise<AwsCredentialIdentity>;
 }
 
-interface RoleRequest {
-  roleArn: string;
-  externalId: string;
-  sessionName: string;
-  policy: string | undefined;
-  tags: SessionTag[];
-}
-
 export const DEFAULT_MAX_CACHED_ROLES = 10_000;
 
 /** STS allows `[\w+=,.@-]`, 2 to 64 characters. */
@@ -124,9 +102,6 @@ export function roleSessionName(tenantId: string): string {
 }
 
 const fingerprint = (secret: string) => createHash('sha256').update(secret).digest('hex').slice(0, 16);
-
-// Node's network codes and the SDK's timeouts: their messages name hosts and ports, not the role.
-const NETWORK_CODE = /^E[A-Z_]+$|^TimeoutError$|^AbortError$/;
 
 export function createCredentialBroker(options: CredentialBrokerOptions): CredentialBroker {
   const now = options.now ?? Date.now;
@@ -180,43 +155,22 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
     });
   }
 
-  async function issue(request: RoleRequest, tagged: boolean) {
-    const answer = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: request.roleArn,
-        ExternalId: request.externalId,
-        RoleSessionName: request.sessionName,
-        DurationSeconds: durationSeconds,
-        Policy: request.policy,
-        Tags: tagged ? request.tags : undefined,
-      }),
-    );
-    const issued = answer.Credentials;
-    if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.Expiration) {
-      throw new Error('STS answered AssumeRole without credentials');
-    }
-    return {
-      accessKeyId: issued.AccessKeyId,
-      secretAccessKey: issued.SecretAccessKey,
-      sessionToken: issued.SessionToken,
-      expiration: issued.Expiration,
-    };
-  }
-
   async function assume(key: string, request: RoleRequest) {
     try {
       await refuseServiceAccount(request.roleArn);
       const tagged = request.tags.length > 0 && !untagged.has(key);
-      const credentials = await issue(request, tagged).catch(async (error: unknown) => {
-        if (!tagged || errorCode(error) !== 'AccessDenied' || !errorMessage(error).includes('sts:TagSession'))
-          throw error;
-        // A trust policy from before Sluice tagged its sessions allows sts:AssumeRole but not
-        // sts:TagSession (STS names the action it refused): the session goes untagged rather than not at all.
-        const withoutTags = await issue(request, false);
-        untagged.add(key);
-        if (untagged.size > maxCachedRoles) untagged.delete(untagged.values().next().value ?? key);
-        return withoutTags;
-      });
+      const credentials = await issueSession(sts, request, { tagged, durationSeconds }).catch(
+        async (error: unknown) => {
+          if (!tagged || errorCode(error) !== 'AccessDenied' || !errorMessage(error).includes('sts:TagSession'))
+            throw error;
+          // A trust policy from before Sluice tagged its sessions allows sts:AssumeRole but not
+          // sts:TagSession (STS names the action it refused): the session goes untagged rather than not at all.
+          const withoutTags = await issueSession(sts, request, { tagged: false, durationSeconds });
+          untagged.add(key);
+          if (untagged.size > maxCachedRoles) untagged.delete(untagged.values().next().value ?? key);
+          return withoutTags;
+        },
+      );
       sessions.set(key, { current: credentials, issuedAt: now() });
       return credentials;
     } catch (error) {
@@ -225,7 +179,7 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
       sessions.delete(key);
       if (error instanceof AssumeRoleError) throw error;
       const code = errorCode(error);
-      const detail = NETWORK_CODE.test(code) ? '; it will be retried' : `: ${errorMessage(error)}`;
+      const detail = isNetworkCode(code) ? '; it will be retried' : `: ${errorMessage(error)}`;
       const message =
         code === 'AccessDenied'
           ? await describeDenial(request.roleArn, request.externalId)
@@ -297,42 +251,11 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
         client.destroy();
       }
     },
-    async checkExternalId(roleArn) {
-      try {
-        await sts.send(
-          new AssumeRoleCommand({
-            RoleArn: roleArn,
-            ExternalId: `sluice-check-${randomBytes(24).toString('base64url')}`,
-            RoleSessionName: 'sluice-external-id-check',
-            DurationSeconds: 900,
-            Policy: DENY_ALL_POLICY,
-          }),
-        );
-        return 'accepted';
-      } catch (error) {
-        return errorCode(error) === 'AccessDenied' ? 'refused' : 'unknown';
-      }
-    },
+    checkExternalId: (roleArn) => checkExternalId(sts, roleArn),
     cachedRoleCount: () => sessions.size,
     destroy: () => {
       sessions.clear();
       sts.destroy();
     },
   };
-}
-
-function errorCode(error: unknown): string {
-  if (!(error instanceof Error)) return 'Unknown';
-  const code: unknown = Reflect.get(error, 'code');
-  if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
-  return error.name === 'Error' ? 'Unknown' : error.name;
-}
-
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-function httpStatus(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
-  const metadata = error.$metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
-  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
 }

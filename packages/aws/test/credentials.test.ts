@@ -2,13 +2,9 @@ import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { FAKE_STS_ACCOUNT, FAKE_STS_CALLER_ARN, type FakeSts, startFakeSts } from '@sluice/testing/fake-sts';
 import { type FaultProxy, startFaultProxy } from '@sluice/testing/fault-proxy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AssumeRoleError } from '../src/assume-role.ts';
 import { createAwsClientCache } from '../src/clients.ts';
-import {
-  AssumeRoleError,
-  type CredentialBrokerOptions,
-  createCredentialBroker,
-  roleSessionName,
-} from '../src/credentials.ts';
+import { type CredentialBrokerOptions, createCredentialBroker, roleSessionName } from '../src/credentials.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/SluiceWriter';
 const EXTERNAL_ID = 'ext-8d2f';

@@ -1,6 +1,7 @@
 import { FAKE_STS_ACCOUNT, type FakeSts, startFakeSts } from '@sluice/testing/fake-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AssumeRoleError, type CredentialBrokerOptions, createCredentialBroker } from '../src/credentials.ts';
+import { AssumeRoleError } from '../src/assume-role.ts';
+import { type CredentialBrokerOptions, createCredentialBroker } from '../src/credentials.ts';
 
 /**
  * Confused-deputy hardening of role sessions: never a role in Sluice's own account, a session

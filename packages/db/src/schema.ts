@@ -118,10 +118,8 @@ export const destinations = pgTable(
     pausedAt: timestamp('paused_at', { withTimezone: true, mode: 'date' }),
     retryMaxAttempts: integer('retry_max_attempts'),
     retryMaxAgeSeconds: integer('retry_max_age_seconds'),
-    // The destination's own MaximumMessageSize, read from AWS at create, on a config change, by the
-    // test endpoint and periodically by the worker; null: not known yet, the provider's limit applies.
+    // The destination's own MaximumMessageSize as AWS last told it (destination-inspection.ts); null: unknown.
     maxMessageBytes: integer('max_message_bytes'),
-    // When Sluice last read the destination's attributes and checked its role (destination-inspection.ts).
     inspectedAt: timestamp('inspected_at', { withTimezone: true, mode: 'date' }),
     // Set while the role accepts an ExternalId other than this destination's: its deliveries are held.
     trustPolicyOpenAt: timestamp('trust_policy_open_at', { withTimezone: true, mode: 'date' }),
@@ -135,7 +133,6 @@ export const destinations = pgTable(
     uniqueIndex('destinations_external_id_key').on(t.externalId),
     index('destinations_tenant_id_idx').on(t.tenantId, t.id),
     index('destinations_fan_out_idx').on(t.tenantId, t.customerExternalId).where(sql`${t.deletedAt} is null`),
-    // The worker's inspection pass takes the destinations inspected longest ago (never first).
     index('destinations_inspection_due_idx').on(t.inspectedAt.asc().nullsFirst()).where(sql`${t.deletedAt} is null`),
   ],
 );

@@ -1,4 +1,5 @@
-import type { CredentialBroker, WrongExternalIdAnswer } from '@sluice/aws/credentials';
+import type { WrongExternalIdAnswer } from '@sluice/aws/assume-role';
+import type { CredentialBroker } from '@sluice/aws/credentials';
 import type { ResolvedDestination } from './resolver.ts';
 import type { ProbeResult } from './types.ts';
 

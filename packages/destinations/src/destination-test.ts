@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { WrongExternalIdAnswer } from '@sluice/aws/assume-role';
 import type { AwsClientCache } from '@sluice/aws/clients';
-import type { CredentialBroker, DestinationCredentials, WrongExternalIdAnswer } from '@sluice/aws/credentials';
+import type { CredentialBroker, DestinationCredentials } from '@sluice/aws/credentials';
 import type { ConfiguredDestination } from './bound-destination.ts';
 import { classifyWith } from './error-classification.ts';
 import { describeAwsFailure } from './failure-messages.ts';

@@ -1,4 +1,4 @@
-import { AssumeRoleError } from '@sluice/aws/credentials';
+import { AssumeRoleError } from '@sluice/aws/assume-role';
 import { withoutInternalDetails } from './internal-details.ts';
 import type { DeliveryFailure, FailureKind, ProbeResult } from './types.ts';
 

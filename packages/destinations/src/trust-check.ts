@@ -1,4 +1,4 @@
-import type { WrongExternalIdAnswer } from '@sluice/aws/credentials';
+import type { WrongExternalIdAnswer } from '@sluice/aws/assume-role';
 import type { DestinationCheck } from './types.ts';
 
 /**

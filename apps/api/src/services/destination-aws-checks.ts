@@ -1,5 +1,5 @@
+import type { WrongExternalIdAnswer } from '@sluice/aws/assume-role';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
-import type { WrongExternalIdAnswer } from '@sluice/aws/credentials';
 import { type AwsIdentity, accountOfArn } from '@sluice/aws/service-identity';
 import type { DestinationInspections } from '@sluice/db/repositories/destination-inspections';
 import type { DestinationRow } from '@sluice/db/schema';
