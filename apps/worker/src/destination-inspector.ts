@@ -1,8 +1,8 @@
 import type { CredentialBroker } from '@sluice/aws/credentials';
 import type { DestinationInspections, InspectionSchedule } from '@sluice/db/repositories/destination-inspections';
 import type { DestinationRow } from '@sluice/db/schema';
-import { inspectDestination } from '@sluice/destinations/destination-inspection';
-import { type DestinationResolver, UnusableDestinationError } from '@sluice/destinations/resolver';
+import { inspectStoredDestination } from '@sluice/destinations/destination-inspection';
+import type { DestinationResolver } from '@sluice/destinations/resolver';
 import type { Logger } from '@sluice/logger/logger';
 import { createPeriodicTask } from './periodic-task.ts';
 
@@ -49,28 +49,15 @@ export function createDestinationInspector(deps: {
   const options = { ...defaultInspectorOptions, ...deps.options };
 
   async function inspectOne(row: DestinationRow): Promise<boolean> {
-    let resolved: ReturnType<DestinationResolver['resolve']>;
-    try {
-      resolved = deps.resolver.resolve({ ...row, trustPolicyOpenAt: null });
-    } catch (error) {
-      if (!(error instanceof UnusableDestinationError)) throw error;
-      // Nothing to learn until it is fixed; the next look is a refresh interval away.
-      await deps.inspections.record(row.tenantId, row.id, row.updatedAt, {
-        maxMessageBytes: null,
-        trustPolicyOpen: null,
-      });
-      return false;
-    }
-    const { probe, wrongExternalId } = await inspectDestination({
-      resolved,
-      broker: deps.broker,
-      timeoutMs: options.timeoutMs,
-    });
-    const open = wrongExternalId === 'accepted' ? true : wrongExternalId === 'refused' ? false : null;
-    await deps.inspections.record(row.tenantId, row.id, row.updatedAt, {
-      maxMessageBytes: probe.maxMessageBytes,
-      trustPolicyOpen: open,
-    });
+    const facts = await inspectStoredDestination(row, { ...deps, timeoutMs: options.timeoutMs });
+    // An unusable destination has nothing to teach until it is fixed: its next look is a refresh away.
+    await deps.inspections.record(
+      row.tenantId,
+      row.id,
+      row.updatedAt,
+      facts ?? { maxMessageBytes: null, trustPolicyOpen: null },
+    );
+    const open = facts?.trustPolicyOpen ?? null;
     const log = { tenantId: row.tenantId, destinationId: row.id };
     if (open && !row.trustPolicyOpenAt) deps.logger.warn(log, 'role accepts any ExternalId: holding its deliveries');
     if (open === false && row.trustPolicyOpenAt)

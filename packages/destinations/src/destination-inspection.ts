@@ -1,6 +1,11 @@
 import type { WrongExternalIdAnswer } from '@sluice/aws/assume-role';
 import type { CredentialBroker } from '@sluice/aws/credentials';
-import type { ResolvedDestination } from './resolver.ts';
+import {
+  type DestinationResolver,
+  type ResolvedDestination,
+  type StoredDestination,
+  UnusableDestinationError,
+} from './resolver.ts';
 import type { ProbeResult } from './types.ts';
 
 /**
@@ -48,4 +53,41 @@ export async function inspectDestination(input: {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What an inspection found, as stored: null where it learned nothing this time. */
+export interface InspectedFacts {
+  maxMessageBytes: number | null;
+  /** Whether the role accepts a wrong ExternalId; null for access keys or when STS did not say. */
+  trustPolicyOpen: boolean | null;
+}
+
+export const trustPolicyOpenOf = (answer: WrongExternalIdAnswer | null): boolean | null =>
+  answer === 'accepted' ? true : answer === 'refused' ? false : null;
+
+/**
+ * Inspects a stored destination, whatever was found of its role before (this is how a fixed
+ * trust policy is noticed); null when it cannot be used at all (a secret no key opens).
+ */
+export async function inspectStoredDestination(
+  row: StoredDestination,
+  deps: {
+    resolver: Pick<DestinationResolver, 'resolve'>;
+    broker: Pick<CredentialBroker, 'checkExternalId'>;
+    timeoutMs: number;
+  },
+): Promise<InspectedFacts | null> {
+  let resolved: ResolvedDestination;
+  try {
+    resolved = deps.resolver.resolve({ ...row, trustPolicyOpenAt: null });
+  } catch (error) {
+    if (error instanceof UnusableDestinationError) return null;
+    throw error;
+  }
+  const { probe, wrongExternalId } = await inspectDestination({
+    resolved,
+    broker: deps.broker,
+    timeoutMs: deps.timeoutMs,
+  });
+  return { maxMessageBytes: probe.maxMessageBytes, trustPolicyOpen: trustPolicyOpenOf(wrongExternalId) };
 }

@@ -131,6 +131,7 @@ export function createDestinationResolver(deps: ResolverDeps) {
         });
       }
       const entry = entryFor(row);
+      if (entry.resolved) return entry.resolved;
       const { destination } = entry.configured;
       // The session may act only as the destination: its own actions on its one resource.
       const scope = {
@@ -138,16 +139,10 @@ export function createDestinationResolver(deps: ResolverDeps) {
         service: destinationDefinitions[row.type].service,
         region: destination.region,
       };
-      entry.resolved ??= {
+      const session = { tenantId: row.tenantId, destinationId: row.id, scope };
+      entry.resolved = {
         ...entry.configured,
-        send: {
-          clients: deps.clients,
-          credentials: deps.broker.forDestination(authOf(row, deps.secrets), {
-            tenantId: row.tenantId,
-            destinationId: row.id,
-            scope,
-          }),
-        },
+        send: { clients: deps.clients, credentials: deps.broker.forDestination(authOf(row, deps.secrets), session) },
       };
       return entry.resolved;
     },

@@ -1,9 +1,8 @@
-import type { WrongExternalIdAnswer } from '@sluice/aws/assume-role';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import { type AwsIdentity, accountOfArn } from '@sluice/aws/service-identity';
 import type { DestinationInspections } from '@sluice/db/repositories/destination-inspections';
 import type { DestinationRow } from '@sluice/db/schema';
-import { inspectDestination } from '@sluice/destinations/destination-inspection';
+import { inspectStoredDestination, trustPolicyOpenOf } from '@sluice/destinations/destination-inspection';
 import { testDestination } from '@sluice/destinations/destination-test';
 import { type DestinationResolver, UnusableDestinationError } from '@sluice/destinations/resolver';
 import { badRequest } from '@sluice/errors/app-error';
@@ -18,9 +17,6 @@ import { badRequest } from '@sluice/errors/app-error';
 /** How long a create or PATCH waits on AWS; the worker's inspection pass learns the rest later. */
 export const INSPECTION_TIMEOUT_MS = 3_000;
 
-const trustPolicyOpen = (answer: WrongExternalIdAnswer | null): boolean | null =>
-  answer === 'accepted' ? true : answer === 'refused' ? false : null;
-
 export function createDestinationAwsChecks(deps: {
   aws: AwsRuntime;
   resolver: DestinationResolver;
@@ -33,7 +29,7 @@ export function createDestinationAwsChecks(deps: {
   const serviceIdentity = (): Promise<AwsIdentity | undefined> =>
     deps.aws.broker.serviceIdentity().catch(() => undefined);
 
-  /** Re-reads the stored facts after an inspection, for the answer. */
+  /** Stores what an inspection learned, and answers the row as it now stands (for the answer). */
   async function record(row: DestinationRow, facts: Parameters<DestinationInspections['record']>[3]) {
     const at = new Date();
     const recorded = await deps.inspections.record(row.tenantId, row.id, row.updatedAt, facts, at);
@@ -70,22 +66,12 @@ export function createDestinationAwsChecks(deps: {
      * role that does not trust Sluice yet (the usual case at create) only leaves them unknown.
      */
     async inspect(row: DestinationRow): Promise<DestinationRow> {
-      let resolved: ReturnType<DestinationResolver['resolve']>;
-      try {
-        resolved = deps.resolver.resolve({ ...row, trustPolicyOpenAt: null });
-      } catch (error) {
-        if (error instanceof UnusableDestinationError) return row;
-        throw error;
-      }
-      const inspection = await inspectDestination({
-        resolved,
+      const facts = await inspectStoredDestination(row, {
+        resolver: deps.resolver,
         broker: deps.aws.broker,
         timeoutMs: INSPECTION_TIMEOUT_MS,
       });
-      return record(row, {
-        maxMessageBytes: inspection.probe.maxMessageBytes,
-        trustPolicyOpen: trustPolicyOpen(inspection.wrongExternalId),
-      });
+      return facts ? record(row, facts) : row;
     },
 
     /** The test endpoint's checks; what they learned is stored (an open role is held, a fixed one released). */
@@ -109,7 +95,7 @@ export function createDestinationAwsChecks(deps: {
       });
       await record(row, {
         maxMessageBytes: result.maxMessageBytes,
-        trustPolicyOpen: trustPolicyOpen(result.wrongExternalId),
+        trustPolicyOpen: trustPolicyOpenOf(result.wrongExternalId),
       });
       const { maxMessageBytes: _learned, wrongExternalId: _checked, ...answer } = result;
       return answer;

@@ -95,11 +95,6 @@ export function createDestinationsRepository(db: Database) {
       }
     },
 
-    /** Learned by the test endpoint; not an edit, so the destination's version (updatedAt) stays. */
-    async setMaxMessageBytes(tenantId: string, id: string, maxMessageBytes: number): Promise<void> {
-      await db.update(destinations).set({ maxMessageBytes }).where(visible(tenantId, id));
-    },
-
     /**
      * Soft-deletes the destination and, in the same transaction, moves its pending
      * deliveries to the dead-letter queue with reason destination_deleted: nothing waits
