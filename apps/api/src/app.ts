@@ -7,10 +7,12 @@ import { createAccessTokensRepository } from '@sluice/db/repositories/access-tok
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
 import { createDeliveryStatsRepository } from '@sluice/db/repositories/delivery-stats-repository';
+import { createDestinationInspections } from '@sluice/db/repositories/destination-inspections';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
+import { createSealedSecrets } from '@sluice/db/repositories/sealed-secrets';
 import { createTenantsRepository } from '@sluice/db/repositories/tenants-repository';
 import { createReplayService } from '@sluice/delivery/replay-service';
 import { createDestinationResolver } from '@sluice/destinations/resolver';
@@ -26,6 +28,7 @@ import { registerAuth } from './plugins/auth.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerProblemErrors } from './plugins/problem-errors.ts';
 import { healthRoutes } from './routes/health.ts';
+import { adminEncryptionKeyRoutes } from './routes/v1/admin-encryption-keys.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
 import { consoleSessionRoutes } from './routes/v1/console-session.ts';
 import { deliveryRoutes } from './routes/v1/deliveries.ts';
@@ -38,6 +41,7 @@ import { webAppRoutes } from './routes/web-app.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createConsoleSessionService } from './services/console-session-service.ts';
 import { createDeliveryService } from './services/delivery-service.ts';
+import { createDestinationAwsChecks } from './services/destination-aws-checks.ts';
 import { createDestinationPreviewService } from './services/destination-preview-service.ts';
 import { createDestinationService } from './services/destination-service.ts';
 import { createDlqService } from './services/dlq-service.ts';
@@ -107,6 +111,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     destinations,
     aws: deps.aws,
     resolver,
+    checks: createDestinationAwsChecks({
+      aws: deps.aws,
+      resolver,
+      inspections: createDestinationInspections(executor),
+    }),
     jobs,
     servicePrincipalArn: deps.config.SERVICE_PRINCIPAL_ARN,
   });
@@ -161,6 +170,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   );
   await app.register(deliveryRoutes({ service: createDeliveryService({ deliveries }) }));
+  await app.register(
+    adminEncryptionKeyRoutes({ sealedSecrets: createSealedSecrets(executor), secrets: deps.aws.secrets }),
+  );
   await app.register(dlqRoutes({ service: dlqService, mount: tenantDlqMount }));
   await app.register(dlqRoutes({ service: dlqService, mount: operatorDlqMount }));
   await app.register(statsRoutes({ stats: createStatsService({ stats: createDeliveryStatsRepository(executor) }) }));

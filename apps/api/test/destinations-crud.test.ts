@@ -38,6 +38,7 @@ describe('POST /v1/destinations and GET /v1/destinations/{id}', () => {
         roleArn: ROLE_ARN,
         externalId: expect.any(String),
         trustPolicy: expect.objectContaining({ Version: '2012-10-17' }),
+        trustPolicyProblem: null,
       },
       eventTypes: ['order.*', 'invoice.paid'],
       enabled: true,

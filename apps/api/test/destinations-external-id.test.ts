@@ -24,7 +24,7 @@ const trustPolicyFor = (externalId: string) => ({
     {
       Effect: 'Allow',
       Principal: { AWS: FAKE_STS_CALLER_ARN },
-      Action: 'sts:AssumeRole',
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
       Condition: { StringEquals: { 'sts:ExternalId': externalId } },
     },
   ],
@@ -74,6 +74,7 @@ describe('the generated ExternalId', () => {
       roleArn: ROLE_ARN,
       externalId: auth.externalId,
       trustPolicy: trustPolicyFor(auth.externalId),
+      trustPolicyProblem: null,
     });
     expect(authOf((await h.call('GET', `/v1/destinations/${created.id}`)).json())).toEqual(auth);
     const listed = (await h.call('GET', '/v1/destinations?limit=200')).json();
@@ -122,6 +123,7 @@ describe('changing auth', () => {
       roleArn: ROLE_ARN,
       externalId,
       trustPolicy: trustPolicyFor(externalId),
+      trustPolicyProblem: null,
     });
 
     // A destination created with access_key gets its ExternalId when it first needs one.
@@ -140,8 +142,11 @@ describe('when Sluice cannot learn its own AWS identity', () => {
   it('shows a placeholder principal, and does not ask STS again on every request', async () => {
     // An STS that fails every call, counting them.
     let calls = 0;
-    const failingSts = createServer((_request, response) => {
-      calls += 1;
+    const failingSts = createServer(async (request, response) => {
+      let body = '';
+      for await (const chunk of request) body += chunk;
+      // Each create also checks its role (AssumeRole); the identity is what must not be asked again.
+      if (new URLSearchParams(body).get('Action') === 'GetCallerIdentity') calls += 1;
       response.writeHead(500, { 'content-type': 'text/xml' });
       response.end('<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>');
     });

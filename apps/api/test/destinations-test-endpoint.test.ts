@@ -104,6 +104,7 @@ describe('a destination that works', () => {
       providerMessageId: expect.any(String),
       checks: [
         { name: 'credentials', ok: true, detail: expect.stringContaining(roleArn) },
+        { name: 'trust_policy', ok: true, detail: expect.stringContaining('refuses any ExternalId') },
         { name: 'attributes', ok: true, detail: expect.stringContaining('MaximumMessageSize 2048 bytes') },
         { name: 'send', ok: true, detail: expect.stringContaining('sluice.test') },
       ],
@@ -113,10 +114,13 @@ describe('a destination that works', () => {
     expect(message?.MessageId).toBe(result.providerMessageId);
     expect(JSON.parse(message!.Body!)).toMatchObject({ eventType: 'sluice.test', customerExternalId: CUSTOMER });
     expect(message?.MessageAttributes?.eventType?.StringValue).toBe('sluice.test');
-    // Sluice assumed the role with the destination's ExternalId, in a session named for the tenant.
-    expect(h.emulators.fakeSts.assumeRoleCalls(roleArn)).toEqual([
-      expect.objectContaining({ externalId, outcome: 'issued', sessionName: expect.stringContaining(h.tenantId) }),
+    // Sluice assumed the role with the destination's ExternalId, in a session named for the tenant
+    // (the other calls are its checks with a wrong ExternalId, which the role refused).
+    const calls = h.emulators.fakeSts.assumeRoleCalls(roleArn);
+    expect(calls.filter((call) => call.outcome === 'issued')).toEqual([
+      expect.objectContaining({ externalId, sessionName: expect.stringContaining(h.tenantId) }),
     ]);
+    expect(calls.filter((call) => call.externalId !== externalId).map((call) => call.outcome)).toContain('denied');
     // The learned limit is kept for the payload_too_large check of later deliveries.
     const stored = await h.stack.database.pool.query('select max_message_bytes from destinations where id = $1', [id]);
     expect(stored.rows[0].max_message_bytes).toBe(2048);
@@ -127,7 +131,7 @@ describe('a destination that works', () => {
     const { id } = await register('sqs', { queueUrl, messageGroupIdField: 'source' });
     const result = await runTest(id);
     expect(result.ok, JSON.stringify(result)).toBe(true);
-    expect(result.checks[1].detail).toContain('FIFO queue; MaximumMessageSize 1048576 bytes');
+    expect(result.checks[2].detail).toContain('FIFO queue; MaximumMessageSize 1048576 bytes');
     const [message] = await receiveAll(h.aws.sqs, queueUrl);
     expect(message?.Attributes?.MessageGroupId).toBe('sluice');
   });
@@ -136,7 +140,7 @@ describe('a destination that works', () => {
     const { topicArn, queueUrl } = await createTopicWithQueue(h.aws, unique('tested-topic'));
     const topic = await runTest((await register('sns', { topicArn })).id);
     expect(topic).toMatchObject({ ok: true, providerMessageId: expect.any(String) });
-    expect(topic.checks[1].detail).toContain('standard topic; messages up to');
+    expect(topic.checks[2].detail).toContain('standard topic; messages up to');
     const [published] = await receiveAll(h.aws.sqs, queueUrl);
     expect(JSON.parse(published!.Body!).eventType).toBe('sluice.test');
 
@@ -144,7 +148,7 @@ describe('a destination that works', () => {
     const streamArn = await createStream(h.aws.kinesis, streamName);
     const stream = await runTest((await register('kinesis', { streamArn })).id);
     expect(stream).toMatchObject({ ok: true, providerMessageId: expect.any(String) });
-    expect(stream.checks[1].detail).toContain('stream ACTIVE');
+    expect(stream.checks[2].detail).toContain('stream ACTIVE');
     const records = await readStream(h.aws.kinesis, streamName);
     expect(records.map((record) => JSON.parse(record.data).eventType)).toEqual(['sluice.test']);
     expect(records[0]?.partitionKey).toBe(CUSTOMER);
@@ -159,10 +163,11 @@ describe('a destination that works', () => {
     expect(result).toMatchObject({ ok: true, providerMessageId: expect.any(String) });
     expect(result.checks.map((check: { name: string; ok: boolean }) => [check.name, check.ok])).toEqual([
       ['credentials', true],
+      ['trust_policy', true],
       ['attributes', true],
       ['send', true],
     ]);
-    expect(result.checks[1].detail).toContain('encrypted with KMS key alias/orders');
+    expect(result.checks[2].detail).toContain('encrypted with KMS key alias/orders');
     const [arrived, ...more] = h.aws.eventBridge.events(eventBusArn);
     expect(more).toEqual([]);
     expect(arrived).toMatchObject({ id: result.providerMessageId, 'detail-type': 'sluice.test', source: 'sluice' });
@@ -191,12 +196,13 @@ describe('a destination that does not work', () => {
         type,
       ).toEqual([
         ['credentials', true],
+        ['trust_policy', true],
         ['attributes', false],
         ['send', false],
       ]);
       expect(result.error.message, type).toMatch(/does not exist in us-east-1/);
       expect(result.error.message, type).toContain(resource);
-      expect(result.error.message).toBe(result.checks[1].detail);
+      expect(result.error.message).toBe(result.checks[2].detail);
     }
   });
 
@@ -209,7 +215,7 @@ describe('a destination that does not work', () => {
       code: 'fifo_mismatch',
       message: 'The queue URL names a standard queue but the queue is FIFO.',
     });
-    expect(result.checks[1]).toEqual({ name: 'attributes', ok: false, detail: result.error.message });
+    expect(result.checks[2]).toEqual({ name: 'attributes', ok: false, detail: result.error.message });
   });
 
   it('explains a wrong ExternalId with the trust policy to fix, and passes once it is fixed', async () => {
@@ -220,7 +226,7 @@ describe('a destination that does not work', () => {
     expect(denied.error.code).toBe('AccessDenied');
     expect(denied.error.message).toContain(`STS AccessDenied: Sluice could not assume ${roleArn}`);
     expect(denied.error.message).toContain(
-      `trust policy must allow principal ${FAKE_STS_CALLER_ARN} to call sts:AssumeRole with the condition StringEquals sts:ExternalId = ${externalId}`,
+      `trust policy must allow principal ${FAKE_STS_CALLER_ARN} to call sts:AssumeRole and sts:TagSession with the condition StringEquals sts:ExternalId = ${externalId}`,
     );
     expect(denied.checks.map((check: { ok: boolean }) => check.ok)).toEqual([false, false, false]);
     expect(denied.checks[2].detail).toMatch(/^Skipped/);

@@ -107,7 +107,7 @@ describe('GET /v1/destinations/{id}/setup', () => {
       {
         Effect: 'Allow',
         Principal: { AWS: FAKE_STS_CALLER_ARN },
-        Action: 'sts:AssumeRole',
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
         Condition: { StringEquals: { 'sts:ExternalId': externalId } },
       },
     ]);

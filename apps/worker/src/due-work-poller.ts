@@ -1,7 +1,7 @@
 import type { DueWork } from '@sluice/db/repositories/due-work';
 import type { JobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
-import { createTimer } from './timer.ts';
+import { createPeriodicTask } from './periodic-task.ts';
 
 /**
  * Once a second, asks PostgreSQL which destinations have due deliveries and makes sure a
@@ -20,10 +20,13 @@ export function createDueWorkPoller(deps: {
     await deps.jobs.enqueue('drain', due);
     return due.length;
   }
-  const timer = createTimer({
+  const intervalMs = deps.intervalMs ?? 1_000;
+  const task = createPeriodicTask({
+    name: 'due-work poll',
     run: pollOnce,
-    intervalMs: deps.intervalMs ?? 1_000,
-    onError: (error) => deps.logger.warn({ err: error }, 'due-work poll failed'),
+    intervalMs,
+    firstRunMs: intervalMs,
+    logger: deps.logger,
   });
-  return { pollOnce, start: timer.start, stop: timer.stop };
+  return { pollOnce, start: task.start, stop: task.stop };
 }

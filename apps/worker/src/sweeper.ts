@@ -4,7 +4,7 @@ import type { DueWork } from '@sluice/db/repositories/due-work';
 import type { OutboxRepository } from '@sluice/db/repositories/outbox-repository';
 import type { JobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
-import { createTimer } from './timer.ts';
+import { createPeriodicTask } from './periodic-task.ts';
 
 /**
  * PostgreSQL is the truth and Redis is disposable: the sweeper finds work that PostgreSQL
@@ -66,11 +66,12 @@ export function createSweeper(deps: {
   }
 
   // First pass soon after start: a restarted worker repairs a lost Redis at once.
-  const timer = createTimer({
+  const task = createPeriodicTask({
+    name: 'sweep',
     run: sweepOnce,
     intervalMs: options.intervalMs,
-    firstAfterMs: Math.min(options.intervalMs, 1_000),
-    onError: (error) => deps.logger.warn({ err: error }, 'sweep failed; trying again next interval'),
+    firstRunMs: Math.min(options.intervalMs, 1_000),
+    logger: deps.logger,
   });
-  return { sweepOnce, start: timer.start, stop: timer.stop };
+  return { sweepOnce, start: task.start, stop: task.stop };
 }

@@ -4,12 +4,14 @@ import type { DatabaseHandle } from '@sluice/db/client';
 import { createDeliveryClaims } from '@sluice/db/repositories/delivery-claims';
 import { createDeliveryOutcomes } from '@sluice/db/repositories/delivery-outcomes';
 import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
+import { createDestinationInspections } from '@sluice/db/repositories/destination-inspections';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createDueWork } from '@sluice/db/repositories/due-work';
 import { createOutboxRepository } from '@sluice/db/repositories/outbox-repository';
 import { createRegroup } from '@sluice/db/repositories/regroup';
+import { createSealedSecrets } from '@sluice/db/repositories/sealed-secrets';
 import { createDestinationMaintenance } from '@sluice/delivery/destination-maintenance';
 import { createDrainService, type DrainOptions } from '@sluice/delivery/drain-service';
 import { createFanOutService, type FanOutOptions } from '@sluice/delivery/fan-out-service';
@@ -20,8 +22,10 @@ import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
 import type { Redis } from 'ioredis';
 import { createBulkReplayRunner, type ReplayRate } from './bulk-replay-runner.ts';
+import { createDestinationInspector, type InspectorOptions } from './destination-inspector.ts';
 import { createDueWorkPoller } from './due-work-poller.ts';
 import { createWorkerMetrics } from './metrics.ts';
+import { createSecretResealer, type ResealerOptions } from './secret-resealer.ts';
 import { createSweeper, type SweeperOptions } from './sweeper.ts';
 
 export interface WorkerDeps {
@@ -38,9 +42,14 @@ export interface WorkerDeps {
   fanOut?: Partial<FanOutOptions>;
   pollIntervalMs?: number;
   replayRate?: Partial<ReplayRate>;
+  inspector?: Partial<InspectorOptions>;
+  resealer?: Partial<ResealerOptions>;
 }
 
-/** Starts every consumer, the due-work poller and the sweeper; close() lets in-flight work finish first. */
+/**
+ * Starts every consumer, the due-work poller, the sweeper and the maintenance passes (destination
+ * inspection, secret re-sealing); close() lets in-flight work finish first.
+ */
 export function startWorkers(deps: WorkerDeps) {
   const { executor } = deps.database;
   const destinations = createDestinationsRepository(executor);
@@ -128,16 +137,33 @@ export function startWorkers(deps: WorkerDeps) {
     logger: deps.logger,
     options: deps.sweeper,
   });
+  const inspector = createDestinationInspector({
+    inspections: createDestinationInspections(executor),
+    resolver,
+    broker: deps.aws.broker,
+    logger: deps.logger,
+    options: deps.inspector,
+  });
+  const resealer = createSecretResealer({
+    sealedSecrets: createSealedSecrets(executor),
+    secrets: deps.aws.secrets,
+    logger: deps.logger,
+    options: deps.resealer,
+  });
   poller.start();
   sweeper.start();
+  inspector.start();
+  resealer.start();
 
   return {
     sweeper,
     poller,
+    inspector,
+    resealer,
     metrics,
     async close() {
       stopping = true;
-      await Promise.all([sweeper.stop(), poller.stop()]);
+      await Promise.all([sweeper.stop(), poller.stop(), inspector.stop(), resealer.stop()]);
       // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
       await Promise.all(workers.map((worker) => worker.close()));
       await jobs.close();

@@ -12,13 +12,27 @@ export interface AwsRuntime {
 }
 
 export function createAwsRuntime(
-  config: Pick<Config, 'AWS_REGION' | 'awsEndpoints' | 'encryptionKey' | 'previousEncryptionKeys'>,
+  config: Pick<
+    Config,
+    | 'AWS_REGION'
+    | 'AWS_CLIENT_CACHE_SIZE'
+    | 'AWS_ROLE_SESSION_CACHE_SIZE'
+    | 'AWS_MAX_SOCKETS'
+    | 'awsEndpoints'
+    | 'encryptionKey'
+    | 'previousEncryptionKeys'
+  >,
 ): AwsRuntime {
   const broker = createCredentialBroker({
     region: config.AWS_REGION ?? 'us-east-1',
     ...(config.awsEndpoints.sts ? { stsEndpoint: config.awsEndpoints.sts } : {}),
+    maxCachedRoles: config.AWS_ROLE_SESSION_CACHE_SIZE,
   });
-  const clients = createAwsClientCache({ endpoints: config.awsEndpoints });
+  const clients = createAwsClientCache({
+    endpoints: config.awsEndpoints,
+    maxClients: config.AWS_CLIENT_CACHE_SIZE,
+    timeouts: { maxSockets: config.AWS_MAX_SOCKETS },
+  });
   const secrets = createSecretBox({ currentKey: config.encryptionKey, previousKeys: config.previousEncryptionKeys });
   return {
     broker,

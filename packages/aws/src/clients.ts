@@ -3,13 +3,18 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsEndpoints } from '@sluice/config/env';
+import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DestinationCredentials } from './credentials.ts';
 import { createHttpHandler, type HttpTimeouts } from './http-handler.ts';
 
 /**
  * SQS, SNS, Kinesis and EventBridge clients cached per service, region and credential identity: creating a
- * client per send would open a connection (and resolve credentials) per send. The cache is
- * bounded; an evicted client is destroyed, which closes its sockets.
+ * client per send would resolve credentials (and cost a few milliseconds of CPU) per send.
+ *
+ * Every client of a region shares that region's HTTP handler, and so its keep-alive sockets: a
+ * client owns nothing that needs closing. Evicting one only forgets it, so a send still running
+ * on it finishes normally (destroying it would abort that send, whose retry could then arrive
+ * twice). The handlers are closed once, at shutdown.
  */
 
 export interface ClientTarget {
@@ -24,46 +29,57 @@ export interface AwsClientCache {
   eventBridge(target: ClientTarget): EventBridgeClient;
   size(): number;
   /**
-   * Destroys the clients of these credentials. The SDK keeps a client's credentials until shortly
+   * Forgets the clients of these credentials. The SDK keeps a client's credentials until shortly
    * before they expire; after AWS says ExpiredToken, only a new client asks for fresh ones.
    */
   forget(credentials: DestinationCredentials): void;
-  /** Destroys every cached client (at shutdown). */
+  /** Closes every region's sockets and forgets every client (at shutdown). */
   destroy(): void;
 }
 
 export interface AwsClientCacheOptions {
   /** Endpoint overrides per service (Config.awsEndpoints). */
   endpoints?: AwsEndpoints;
-  /** Most clients kept; the least recently used is destroyed beyond it. */
+  /** Most clients kept (AWS_CLIENT_CACHE_SIZE); the least recently used is forgotten beyond it. */
   maxClients?: number;
+  /** Timeouts, and sockets per host of each region's shared handler (AWS_MAX_SOCKETS). */
   timeouts?: HttpTimeouts;
 }
 
 type AwsClient = SQSClient | SNSClient | KinesisClient | EventBridgeClient;
 
+export const DEFAULT_MAX_CLIENTS = 2_000;
+
 export function createAwsClientCache(options: AwsClientCacheOptions = {}): AwsClientCache {
   const endpoints = options.endpoints ?? {};
-  const maxClients = options.maxClients ?? 500;
+  const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
   const clients = new Map<string, AwsClient>();
+  const handlers = new Map<string, NodeHttpHandler>();
+
+  function handlerFor(region: string): NodeHttpHandler {
+    let handler = handlers.get(region);
+    if (!handler) {
+      handler = createHttpHandler(options.timeouts);
+      handlers.set(region, handler);
+    }
+    return handler;
+  }
 
   // Sluice retries per delivery with its own backoff (and knows which entries of a batch
   // failed), so the SDK makes one attempt.
   const common = (target: ClientTarget) => ({
     region: target.region,
     credentials: target.credentials.provider,
-    requestHandler: createHttpHandler(options.timeouts),
+    requestHandler: handlerFor(target.region),
     maxAttempts: 1,
   });
 
   function remember<T extends AwsClient>(key: string, client: T): T {
     clients.set(key, client);
     while (clients.size > maxClients) {
-      const [oldestKey, oldest] = clients.entries().next().value ?? [];
-      if (oldestKey === undefined || oldest === undefined) break;
-      clients.delete(oldestKey);
-      // A send still running on it fails with a connection error, which is transient and retried.
-      oldest.destroy();
+      const oldest = clients.keys().next();
+      if (oldest.done) break;
+      clients.delete(oldest.value);
     }
     return client;
   }
@@ -107,15 +123,12 @@ export function createAwsClientCache(options: AwsClientCacheOptions = {}): AwsCl
     },
     size: () => clients.size,
     forget(credentials) {
-      for (const [key, client] of clients) {
-        if (!key.endsWith(`|${credentials.cacheKey}`)) continue;
-        clients.delete(key);
-        client.destroy();
-      }
+      for (const key of clients.keys()) if (key.endsWith(`|${credentials.cacheKey}`)) clients.delete(key);
     },
     destroy() {
-      for (const client of clients.values()) client.destroy();
       clients.clear();
+      for (const handler of handlers.values()) handler.destroy();
+      handlers.clear();
     },
   };
 }

@@ -1,16 +1,36 @@
 import { createHash } from 'node:crypto';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import {
+  AssumeRoleError,
+  checkExternalId,
+  errorCode,
+  errorMessage,
+  httpStatus,
+  isNetworkCode,
+  issueSession,
+  type RoleRequest,
+  type WrongExternalIdAnswer,
+} from './assume-role.ts';
 import { createHttpHandler } from './http-handler.ts';
+import {
+  type AwsIdentity,
+  accountOfArn,
+  cachedIdentity,
+  callerIdentity,
+  trustPrincipalOf,
+} from './service-identity.ts';
+import { type SessionScope, scopeDigest, sessionPolicy, sessionTags } from './session-scope.ts';
 
 /**
  * Turns a destination's auth into AWS credentials. `assume_role` calls STS AssumeRole with the
- * destination's ExternalId and caches the session per role and ExternalId until shortly before
- * it expires; `access_key` uses the pair the caller decrypted.
+ * destination's ExternalId, a session policy narrowed to the destination and session tags
+ * naming it, and caches the session until shortly before it expires; `access_key` uses the
+ * pair the caller decrypted. Roles in Sluice's own account are never assumed for a tenant.
  *
  * The cache is our own rather than the SDK's fromTemporaryCredentials because we need to drop
- * one role's entry when STS denies it (so a fixed trust policy works on the next try) and to
- * share one session between every client of that role, whatever its region.
+ * one entry when STS denies it (so a fixed trust policy works on the next try) and to share one
+ * session between every client of that destination, whatever its region.
  */
 
 export type DestinationAuth =
@@ -29,27 +49,6 @@ export interface DestinationCredentials {
   invalidate(): void;
 }
 
-export interface AwsIdentity {
-  account: string;
-  arn: string;
-  userId: string;
-}
-
-/** AssumeRole failed; `code` is STS's error code (AccessDenied, RegionDisabledException, ...). */
-export class AssumeRoleError extends Error {
-  readonly code: string;
-  readonly status: number | undefined;
-  readonly roleArn: string;
-
-  constructor(init: { code: string; status: number | undefined; roleArn: string; message: string; cause: unknown }) {
-    super(init.message, { cause: init.cause });
-    this.name = 'AssumeRoleError';
-    this.code = init.code;
-    this.status = init.status;
-    this.roleArn = init.roleArn;
-  }
-}
-
 export interface CredentialBrokerOptions {
   /** Region of the STS client (the service's AWS_REGION). */
   region: string;
@@ -61,16 +60,29 @@ export interface CredentialBrokerOptions {
   sessionDurationSeconds?: number;
   /** Refresh this long before expiry (capped at half the session's lifetime). */
   refreshMarginSeconds?: number;
+  /** Sessions kept (AWS_ROLE_SESSION_CACHE_SIZE); beyond it the least recently used is assumed again when needed. */
   maxCachedRoles?: number;
   now?: () => number;
 }
 
+/** Who a session is for: the tenant (session name and tag), the destination (tag) and what it may do. */
+export interface SessionContext {
+  tenantId: string;
+  destinationId?: string | undefined;
+  scope?: SessionScope | undefined;
+}
+
 export interface CredentialBroker {
-  forDestination(auth: DestinationAuth, session: { tenantId: string }): DestinationCredentials;
+  forDestination(auth: DestinationAuth, session: SessionContext): DestinationCredentials;
   /** The service's own principal (STS GetCallerIdentity), for the trust policy customers paste. */
   serviceIdentity(): Promise<AwsIdentity>;
   /** Who a destination's credentials act as; assumes the role first when needed. */
   identityOf(credentials: DestinationCredentials): Promise<AwsIdentity>;
+  /**
+   * Tries AssumeRole with a random ExternalId (and a session policy that denies everything):
+   * a role that accepts it has no sts:ExternalId condition, so any Sluice tenant could name it.
+   */
+  checkExternalId(roleArn: string): Promise<WrongExternalIdAnswer>;
   cachedRoleCount(): number;
   destroy(): void;
 }
@@ -80,6 +92,8 @@ interface RoleSession {
   issuedAt?: number;
   pending?: Promise<AwsCredentialIdentity>;
 }
+
+export const DEFAULT_MAX_CACHED_ROLES = 10_000;
 
 /** STS allows `[\w+=,.@-]`, 2 to 64 characters. */
 export function roleSessionName(tenantId: string): string {
@@ -93,24 +107,20 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
   const now = options.now ?? Date.now;
   const durationSeconds = options.sessionDurationSeconds ?? 900;
   const marginMs = (options.refreshMarginSeconds ?? 300) * 1000;
-  const maxCachedRoles = options.maxCachedRoles ?? 1000;
+  const maxCachedRoles = options.maxCachedRoles ?? DEFAULT_MAX_CACHED_ROLES;
   const sessions = new Map<string, RoleSession>();
-  const sts = new STSClient({
-    region: options.region,
-    endpoint: options.stsEndpoint,
-    credentials: options.serviceCredentials,
-    requestHandler: createHttpHandler(),
-    maxAttempts: 1,
-  });
-  let identity: Promise<AwsIdentity> | undefined;
-
-  function serviceIdentity(): Promise<AwsIdentity> {
-    identity ??= callerIdentity(sts).catch((error: unknown) => {
-      identity = undefined;
-      throw error;
+  // Sessions whose role trusts Sluice for sts:AssumeRole but not sts:TagSession (older trust policies).
+  const untagged = new Set<string>();
+  const stsClient = (credentials: CredentialBrokerOptions['serviceCredentials']) =>
+    new STSClient({
+      region: options.region,
+      endpoint: options.stsEndpoint,
+      credentials,
+      requestHandler: createHttpHandler(),
+      maxAttempts: 1,
     });
-    return identity;
-  }
+  const sts = stsClient(options.serviceCredentials);
+  const serviceIdentity = cachedIdentity(() => callerIdentity(sts), now);
 
   async function describeDenial(roleArn: string, externalId: string): Promise<string> {
     const principal = await serviceIdentity().then(
@@ -119,47 +129,66 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
     );
     return (
       `STS AccessDenied: Sluice could not assume ${roleArn}. The role's trust policy must allow principal ` +
-      `${principal} to call sts:AssumeRole with the condition StringEquals sts:ExternalId = ${externalId} ` +
+      `${principal} to call sts:AssumeRole and sts:TagSession with the condition StringEquals sts:ExternalId = ${externalId} ` +
       '(IAM changes can take a few seconds to apply).'
     );
   }
 
-  async function assume(key: string, roleArn: string, externalId: string, sessionName: string) {
+  async function refuseServiceAccount(roleArn: string): Promise<void> {
+    const me = await serviceIdentity().catch((error: unknown) => {
+      // Sluice's own identity failing is never the destination's fault: a code that retries.
+      throw new AssumeRoleError({
+        code: 'ServiceIdentityUnavailable',
+        status: undefined,
+        roleArn,
+        message: `Sluice could not learn its own AWS account (STS GetCallerIdentity failed: ${errorCode(error)}), which it checks before assuming any role; it will be retried.`,
+        cause: error,
+      });
+    });
+    if (accountOfArn(roleArn) !== me.account) return;
+    throw new AssumeRoleError({
+      code: 'RoleInServiceAccount',
+      status: undefined,
+      roleArn,
+      message: `${roleArn} is in Sluice's own AWS account; Sluice assumes only roles in its customers' accounts. Name a role in your own account.`,
+      cause: undefined,
+    });
+  }
+
+  async function assume(key: string, request: RoleRequest) {
     try {
-      const answer = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: roleArn,
-          ExternalId: externalId,
-          RoleSessionName: sessionName,
-          DurationSeconds: durationSeconds,
-        }),
+      await refuseServiceAccount(request.roleArn);
+      const tagged = request.tags.length > 0 && !untagged.has(key);
+      const credentials = await issueSession(sts, request, { tagged, durationSeconds }).catch(
+        async (error: unknown) => {
+          if (!tagged || errorCode(error) !== 'AccessDenied' || !errorMessage(error).includes('sts:TagSession'))
+            throw error;
+          // A trust policy from before Sluice tagged its sessions allows sts:AssumeRole but not
+          // sts:TagSession (STS names the action it refused): the session goes untagged rather than not at all.
+          const withoutTags = await issueSession(sts, request, { tagged: false, durationSeconds });
+          untagged.add(key);
+          if (untagged.size > maxCachedRoles) untagged.delete(untagged.values().next().value ?? key);
+          return withoutTags;
+        },
       );
-      const issued = answer.Credentials;
-      if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.Expiration) {
-        throw new Error('STS answered AssumeRole without credentials');
-      }
-      const credentials = {
-        accessKeyId: issued.AccessKeyId,
-        secretAccessKey: issued.SecretAccessKey,
-        sessionToken: issued.SessionToken,
-        expiration: issued.Expiration,
-      };
       sessions.set(key, { current: credentials, issuedAt: now() });
       return credentials;
     } catch (error) {
       // Whatever went wrong, the next call asks STS again: after AccessDenied that is what lets a
       // corrected trust policy take effect without a restart.
       sessions.delete(key);
+      if (error instanceof AssumeRoleError) throw error;
       const code = errorCode(error);
+      const detail = isNetworkCode(code) ? '; it will be retried' : `: ${errorMessage(error)}`;
       const message =
         code === 'AccessDenied'
-          ? await describeDenial(roleArn, externalId)
-          : `STS ${code} while assuming ${roleArn}: ${error instanceof Error ? error.message : String(error)}`;
-      throw new AssumeRoleError({ code, status: httpStatus(error), roleArn, message, cause: error });
+          ? await describeDenial(request.roleArn, request.externalId)
+          : `STS ${code} while assuming ${request.roleArn}${detail}`;
+      throw new AssumeRoleError({ code, status: httpStatus(error), roleArn: request.roleArn, message, cause: error });
     }
   }
 
-  function roleProvider(key: string, roleArn: string, externalId: string, sessionName: string) {
+  function roleProvider(key: string, request: RoleRequest) {
     return async (): Promise<AwsCredentialIdentity> => {
       const session = sessions.get(key) ?? {};
       const { current, issuedAt } = session;
@@ -168,7 +197,7 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
         if (current.expiration.getTime() - Math.min(marginMs, lifetime / 2) > now()) return current;
       }
       if (session.pending) return session.pending;
-      const pending = assume(key, roleArn, externalId, sessionName).catch((error: unknown) => {
+      const pending = assume(key, request).catch((error: unknown) => {
         // A refresh that fails for a passing reason (throttling, a timeout) keeps a session that is
         // still good for a while; a denial never does.
         const stillGood = current && issuedAt !== undefined && current.expiration.getTime() - 60_000 > now();
@@ -179,16 +208,16 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
       sessions.delete(key); // re-insert: most recently used last
       sessions.set(key, { ...session, pending });
       while (sessions.size > maxCachedRoles) {
-        const oldest = sessions.keys().next().value;
-        if (oldest === undefined) break;
-        sessions.delete(oldest);
+        const oldest = sessions.keys().next();
+        if (oldest.done) break;
+        sessions.delete(oldest.value);
       }
       return pending;
     };
   }
 
   return {
-    forDestination(auth, { tenantId }) {
+    forDestination(auth, session) {
       if (auth.mode === 'access_key') {
         const credentials = { accessKeyId: auth.accessKeyId, secretAccessKey: auth.secretAccessKey };
         return {
@@ -199,63 +228,34 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
           invalidate: () => {},
         };
       }
-      const key = `role:${auth.roleArn}:${auth.externalId}`;
+      const policy = session.scope ? sessionPolicy(session.scope) : undefined;
+      const tags = sessionTags(session);
+      // Sessions of one role differ by destination (policy and tags): each has its own entry.
+      const key = `role:${auth.roleArn}:${auth.externalId}:${scopeDigest(policy, tags)}`;
+      const request = { ...auth, sessionName: roleSessionName(session.tenantId), policy, tags };
       return {
         mode: 'assume_role',
         cacheKey: key,
         principal: auth.roleArn,
         externalId: auth.externalId,
-        provider: roleProvider(key, auth.roleArn, auth.externalId, roleSessionName(tenantId)),
+        provider: roleProvider(key, request),
         invalidate: () => void sessions.delete(key),
       };
     },
     serviceIdentity,
     async identityOf(credentials) {
-      const client = new STSClient({
-        region: options.region,
-        endpoint: options.stsEndpoint,
-        credentials: credentials.provider,
-        requestHandler: createHttpHandler(),
-        maxAttempts: 1,
-      });
+      const client = stsClient(credentials.provider);
       try {
         return await callerIdentity(client);
       } finally {
         client.destroy();
       }
     },
+    checkExternalId: (roleArn) => checkExternalId(sts, roleArn),
     cachedRoleCount: () => sessions.size,
     destroy: () => {
       sessions.clear();
       sts.destroy();
     },
   };
-}
-
-async function callerIdentity(client: STSClient): Promise<AwsIdentity> {
-  const answer = await client.send(new GetCallerIdentityCommand({}));
-  if (!answer.Account || !answer.Arn) throw new Error('STS answered GetCallerIdentity without an identity');
-  return { account: answer.Account, arn: answer.Arn, userId: answer.UserId ?? '' };
-}
-
-/**
- * The principal a customer's trust policy should name for a caller ARN: an assumed-role session
- * becomes its role (sessions cannot be principals); users and roles stay as they are.
- */
-export function trustPrincipalOf(callerArn: string): string {
-  const assumed = /^arn:([\w-]+):sts::(\d+):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
-  if (assumed) return `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`;
-  return callerArn;
-}
-
-function errorCode(error: unknown): string {
-  if (error instanceof Error) return error.name === 'Error' ? 'Unknown' : error.name;
-  return 'Unknown';
-}
-
-function httpStatus(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
-  const metadata = error.$metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
-  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
 }

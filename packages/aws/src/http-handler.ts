@@ -7,18 +7,20 @@ export interface HttpTimeouts {
   connectionTimeoutMs?: number;
   /** Time for the whole request and answer. */
   requestTimeoutMs?: number;
+  /** Sockets per host; a region's clients share them (AWS_MAX_SOCKETS). */
   maxSockets?: number;
 }
 
 /**
  * An HTTP/1.1 handler with keep-alive and bounded timeouts, for every AWS client Sluice makes.
  * HTTP/1.1 also for Kinesis, whose client would otherwise try HTTP/2 (emulators speak only 1.1).
- * Each client gets its own handler: destroying a client destroys its handler's agents.
+ * The client cache shares one handler per region; destroying it closes its agents' sockets.
+ * Both timeouts count from the request's start, waiting for a free socket included.
  */
 export function createHttpHandler({
   connectionTimeoutMs = 3_000,
   requestTimeoutMs = 10_000,
-  maxSockets = 50,
+  maxSockets = 256,
 }: HttpTimeouts = {}): NodeHttpHandler {
   return new NodeHttpHandler({
     connectionTimeout: connectionTimeoutMs,

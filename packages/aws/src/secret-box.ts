@@ -17,6 +17,8 @@ export interface SealedSecret {
 export interface SecretBox {
   /** The id of the key new values are sealed under (to find values that still need re-sealing). */
   readonly currentKeyId: string;
+  /** The ids of the older keys in the ring (ENCRYPTION_KEYS_PREVIOUS): they only open. */
+  readonly previousKeyIds: readonly string[];
   seal(plaintext: string): SealedSecret;
   open(sealed: SealedSecret): string;
 }
@@ -56,6 +58,7 @@ export function createSecretBox({ currentKey, previousKeys = [] }: SecretBoxKeys
 
   return {
     currentKeyId,
+    previousKeyIds: [...ring.keys()].filter((id) => id !== currentKeyId),
 
     seal(plaintext) {
       const iv = randomBytes(IV_BYTES);

@@ -1,9 +1,10 @@
-import { type AwsIdentity, trustPrincipalOf } from './credentials.ts';
+import { type AwsIdentity, trustPrincipalOf } from './service-identity.ts';
 
 /**
  * The IAM trust policy a customer attaches to the role Sluice assumes: only Sluice's principal,
  * and only with the ExternalId Sluice generated for that destination (the confused-deputy
- * guard: another Sluice tenant naming the same role cannot pass its own ExternalId).
+ * guard: another Sluice tenant naming the same role cannot pass its own ExternalId). It also
+ * allows sts:TagSession, so Sluice can tag each session with the tenant and destination.
  */
 
 export interface TrustPolicy {
@@ -11,7 +12,7 @@ export interface TrustPolicy {
   Statement: Array<{
     Effect: 'Allow';
     Principal: { AWS: string };
-    Action: 'sts:AssumeRole';
+    Action: ['sts:AssumeRole', 'sts:TagSession'];
     Condition: { StringEquals: { 'sts:ExternalId': string } };
   }>;
 }
@@ -44,7 +45,7 @@ export function buildTrustPolicy(input: {
       {
         Effect: 'Allow',
         Principal: { AWS: trustPrincipal(input.identity, input.style) },
-        Action: 'sts:AssumeRole',
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
         Condition: { StringEquals: { 'sts:ExternalId': input.externalId } },
       },
     ],

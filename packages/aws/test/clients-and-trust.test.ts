@@ -29,6 +29,35 @@ describe('client cache', () => {
     expect(cache.size()).toBe(0);
   });
 
+  it('shares one HTTP handler (and its sockets) between the clients of a region', () => {
+    const cache = createAwsClientCache();
+    const [a, b] = [staticCredentials('key:a'), staticCredentials('key:b')];
+    const east = cache.sqs({ region: 'us-east-1', credentials: a });
+    expect(cache.sns({ region: 'us-east-1', credentials: b }).config.requestHandler).toBe(east.config.requestHandler);
+    expect(cache.kinesis({ region: 'us-east-1', credentials: a }).config.requestHandler).toBe(
+      east.config.requestHandler,
+    );
+    expect(cache.sqs({ region: 'eu-west-1', credentials: a }).config.requestHandler).not.toBe(
+      east.config.requestHandler,
+    );
+    cache.destroy();
+  });
+
+  it('never destroys a client it evicts: a send still running on it goes on', () => {
+    const cache = createAwsClientCache({ maxClients: 1 });
+    const first = cache.sqs({ region: 'us-east-1', credentials: staticCredentials('key:a') });
+    let destroyed = false;
+    first.destroy = () => {
+      destroyed = true;
+    };
+    cache.sqs({ region: 'us-east-1', credentials: staticCredentials('key:b') });
+    cache.forget(staticCredentials('key:b'));
+    expect(cache.size()).toBe(0);
+    expect(destroyed).toBe(false);
+    cache.destroy();
+    expect(destroyed).toBe(false);
+  });
+
   it('evicts the least recently used client beyond its bound', () => {
     const cache = createAwsClientCache({ maxClients: 2 });
     const a = staticCredentials('key:a');
@@ -68,14 +97,14 @@ describe('trust policy', () => {
     expect(trustPrincipal(session, 'account')).toBe('arn:aws:iam::111122223333:root');
   });
 
-  it('allows only sts:AssumeRole with the destination ExternalId', () => {
+  it('allows only sts:AssumeRole (and tagging its session) with the destination ExternalId', () => {
     expect(buildTrustPolicy({ identity: session, externalId: 'ext-1' })).toEqual({
       Version: '2012-10-17',
       Statement: [
         {
           Effect: 'Allow',
           Principal: { AWS: 'arn:aws:iam::111122223333:role/SluiceService' },
-          Action: 'sts:AssumeRole',
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
           Condition: { StringEquals: { 'sts:ExternalId': 'ext-1' } },
         },
       ],

@@ -1,14 +1,10 @@
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { FAKE_STS_CALLER_ARN, type FakeSts, startFakeSts } from '@sluice/testing/fake-sts';
+import { FAKE_STS_ACCOUNT, FAKE_STS_CALLER_ARN, type FakeSts, startFakeSts } from '@sluice/testing/fake-sts';
 import { type FaultProxy, startFaultProxy } from '@sluice/testing/fault-proxy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AssumeRoleError } from '../src/assume-role.ts';
 import { createAwsClientCache } from '../src/clients.ts';
-import {
-  AssumeRoleError,
-  type CredentialBrokerOptions,
-  createCredentialBroker,
-  roleSessionName,
-} from '../src/credentials.ts';
+import { type CredentialBrokerOptions, createCredentialBroker, roleSessionName } from '../src/credentials.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/SluiceWriter';
 const EXTERNAL_ID = 'ext-8d2f';
@@ -59,6 +55,9 @@ describe('assume_role', () => {
         externalId: EXTERNAL_ID,
         sessionName: 'sluice-tenant-42-acme',
         durationSeconds: 900,
+        policy: undefined,
+        tags: [{ key: 'sluice:tenant', value: 'tenant 42/acme' }],
+        sourceIdentity: undefined,
         outcome: 'issued',
       },
     ]);
@@ -125,7 +124,7 @@ describe('assume_role', () => {
     expect(error).toBeInstanceOf(AssumeRoleError);
     expect(error).toMatchObject({ code: 'AccessDenied', status: 403, roleArn: ROLE });
     expect(String(error)).toContain(
-      `The role's trust policy must allow principal ${FAKE_STS_CALLER_ARN} to call sts:AssumeRole with the condition StringEquals sts:ExternalId = ${EXTERNAL_ID}`,
+      `The role's trust policy must allow principal ${FAKE_STS_CALLER_ARN} to call sts:AssumeRole and sts:TagSession with the condition StringEquals sts:ExternalId = ${EXTERNAL_ID}`,
     );
     expect(b.cachedRoleCount()).toBe(0);
 
@@ -172,7 +171,7 @@ describe('assume_role', () => {
       arn: 'arn:aws:sts::123456789012:assumed-role/SluiceWriter/sluice-t1',
     });
     await expect(b.serviceIdentity()).resolves.toEqual({
-      account: '000000000000',
+      account: FAKE_STS_ACCOUNT,
       arn: FAKE_STS_CALLER_ARN,
       userId: expect.any(String),
     });

@@ -65,6 +65,13 @@ export const envSchema = z
       .transform((value) => value.replace(/\/+$/, ''))
       .optional(),
     AWS_REGION: z.string().min(1).optional(),
+    // AWS clients kept (one per service, region and destination credentials); beyond it the least
+    // recently used is forgotten (never closed while it sends: clients share their region's sockets).
+    AWS_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
+    // Role sessions kept (one per assume_role destination); beyond it a session is assumed again when next needed.
+    AWS_ROLE_SESSION_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    // Sockets per AWS host in each region, shared by every destination's client.
+    AWS_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000).default(256),
     AWS_ENDPOINT_URL: optionalUrl,
     AWS_ENDPOINT_URL_SQS: optionalUrl,
     AWS_ENDPOINT_URL_SNS: optionalUrl,

@@ -42,6 +42,20 @@ describe('configuration', () => {
     expect(problemsOf(env).join('\n')).toContain(message);
   });
 
+  it('sizes the AWS caches and sockets from the environment, with defaults', () => {
+    expect(parseConfig({})).toMatchObject({
+      AWS_CLIENT_CACHE_SIZE: 2_000,
+      AWS_ROLE_SESSION_CACHE_SIZE: 10_000,
+      AWS_MAX_SOCKETS: 256,
+    });
+    expect(
+      parseConfig({ AWS_CLIENT_CACHE_SIZE: '5000', AWS_ROLE_SESSION_CACHE_SIZE: '20000', AWS_MAX_SOCKETS: '64' }),
+    ).toMatchObject({ AWS_CLIENT_CACHE_SIZE: 5_000, AWS_ROLE_SESSION_CACHE_SIZE: 20_000, AWS_MAX_SOCKETS: 64 });
+    expect(problemsOf({ AWS_CLIENT_CACHE_SIZE: '0', AWS_ROLE_SESSION_CACHE_SIZE: 'many' }).join('\n')).toMatch(
+      /AWS_CLIENT_CACHE_SIZE[\s\S]*AWS_ROLE_SESSION_CACHE_SIZE/,
+    );
+  });
+
   it('accepts a production setup with its own key, and derives per-service AWS endpoints', () => {
     const config = parseConfig({
       NODE_ENV: 'production',

@@ -159,6 +159,19 @@ export const destinationAuthSchema = z.discriminatedUnion('mode', [
     trustPolicy: z
       .record(z.string(), z.unknown())
       .meta({ description: "Paste into the role's trust relationships: lets Sluice assume it with this ExternalId" }),
+    trustPolicyProblem: z
+      .object({
+        code: z.literal('trust_policy_without_external_id'),
+        message: z.string(),
+        since: timestampSchema,
+      })
+      .nullable()
+      .meta({
+        description:
+          'Set while the role also accepts other ExternalIds (its trust policy has no sts:ExternalId condition): ' +
+          "any Sluice tenant could then name it, so this destination's deliveries are held until the policy is " +
+          'fixed and the destination tested again (Sluice also re-checks every few minutes)',
+      }),
   }),
   z.object({
     mode: z.literal('access_key'),

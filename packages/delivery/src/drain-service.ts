@@ -78,12 +78,12 @@ export function createDrainService(deps: {
   });
 
   /** See decideUnusable: the deliveries wait, a minute at a time, or die once their window ends. */
-  async function holdUnusable(row: DestinationRow, error: Error): Promise<boolean> {
+  async function holdUnusable(row: DestinationRow, error: UnusableDestinationError): Promise<boolean> {
     deps.logger.error({ destinationId: row.id, err: error }, 'destination unusable: holding its deliveries');
     const now = new Date();
     const lastError = {
-      code: 'destination_unusable',
-      message: `The destination cannot be used: ${error.message}. Fix it with PATCH; its deliveries wait until then.`,
+      code: error.code,
+      message: `The destination cannot be used: ${error.message}. ${error.fix}`,
       at: now.toISOString(),
     };
     const claimed = [

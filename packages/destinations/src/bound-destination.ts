@@ -119,9 +119,10 @@ export function bindAdapter<TType extends DestinationType, TConfig extends objec
       );
     } catch (error) {
       const failure = classifyWith(error, describe);
-      // The call was too large as a whole (the provider counts differently from us): the same
-      // entries go in two halves, in order, and only an entry that is too large alone fails.
-      if (failure.category === 'batch_too_large') {
+      // The call was too large as a whole (the provider counts differently from us), or it was
+      // refused for one message too large, without saying which: the same entries go in two
+      // halves, in order, and only an entry that is too large alone fails.
+      if (failure.category === 'batch_too_large' || failure.category === 'too_large') {
         if (planned.length > 1) {
           const half = Math.ceil(planned.length / 2);
           const first = await sendEntries(ctx, planned.slice(0, half));

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import type { WrongExternalIdAnswer } from '@sluice/aws/assume-role';
 import type { AwsClientCache } from '@sluice/aws/clients';
 import type { CredentialBroker, DestinationCredentials } from '@sluice/aws/credentials';
 import type { ConfiguredDestination } from './bound-destination.ts';
 import { classifyWith } from './error-classification.ts';
 import { describeAwsFailure } from './failure-messages.ts';
+import { TRUST_POLICY_WITHOUT_EXTERNAL_ID, trustPolicyCheck } from './trust-check.ts';
 import type { DeliverableEvent, DestinationCheck, OutgoingMessage } from './types.ts';
 
 /**
  * `POST /v1/destinations/{id}/test`: can Sluice act as the destination's credentials, does the
- * resource exist with the expected FIFO-ness (and what size it accepts), and does a message
- * of eventType `sluice.test` arrive. Each step is reported, so a failure says which one to fix.
+ * role refuse other ExternalIds (assume_role), does the resource exist with the expected
+ * FIFO-ness (and what size it accepts), and does a message of eventType `sluice.test` arrive.
+ * Each step is reported, so a failure says which one to fix.
  */
 
 export const TEST_EVENT_TYPE = 'sluice.test';
@@ -18,7 +21,7 @@ export interface DestinationTestInput {
   destination: ConfiguredDestination;
   credentials: DestinationCredentials;
   clients: AwsClientCache;
-  broker: Pick<CredentialBroker, 'identityOf'>;
+  broker: Pick<CredentialBroker, 'identityOf' | 'checkExternalId'>;
   tenantId: string;
   destinationId: string;
   customerExternalId: string;
@@ -35,6 +38,8 @@ export interface DestinationTestResult {
   error?: { code: string; message: string };
   /** What the destination accepts, when the attributes could be read (store it for payload_too_large checks). */
   maxMessageBytes: number | null;
+  /** How the role answered a wrong ExternalId; null for access keys (store it: an accepting role is held). */
+  wrongExternalId: WrongExternalIdAnswer | null;
 }
 
 export function testEvent(input: { destinationId: string; customerExternalId: string; now: Date }): DeliverableEvent {
@@ -95,11 +100,25 @@ export async function testDestination(input: DestinationTestInput): Promise<Dest
     checks,
     ...(error ? { error } : {}),
     maxMessageBytes: null,
+    wrongExternalId,
     ...extra,
   });
 
-  const credentials = await checkCredentials(input);
+  const { credentials: destinationCredentials } = input;
+  const role =
+    destinationCredentials.mode === 'assume_role' && destinationCredentials.externalId
+      ? { roleArn: destinationCredentials.principal, externalId: destinationCredentials.externalId }
+      : null;
+  const [credentials, wrongExternalId] = await Promise.all([
+    checkCredentials(input),
+    role ? input.broker.checkExternalId(role.roleArn) : null,
+  ]);
   checks.push(credentials.check);
+  if (role && wrongExternalId && credentials.check.ok) {
+    const trust = trustPolicyCheck(wrongExternalId, role);
+    checks.push(trust);
+    if (!trust.ok) fail(trust, TRUST_POLICY_WITHOUT_EXTERNAL_ID);
+  }
   if (!credentials.check.ok) {
     fail(credentials.check, credentials.code ?? 'credentials_failed');
     const skipped = 'Skipped: the credentials check failed.';

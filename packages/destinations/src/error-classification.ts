@@ -1,4 +1,5 @@
-import { AssumeRoleError } from '@sluice/aws/credentials';
+import { AssumeRoleError } from '@sluice/aws/assume-role';
+import { withoutInternalDetails } from './internal-details.ts';
 import type { DeliveryFailure, FailureKind, ProbeResult } from './types.ts';
 
 /**
@@ -10,6 +11,7 @@ import type { DeliveryFailure, FailureKind, ProbeResult } from './types.ts';
 export interface ErrorFacts {
   code: string;
   status: number | undefined;
+  /** The provider's or Node's own words, without Sluice's internal hosts and addresses (tenants read it). */
   message: string;
   /** SQS/SNS batch entries say whether the sender was at fault; absent elsewhere. */
   senderFault: boolean | undefined;
@@ -87,6 +89,8 @@ const INVALID_CREDENTIALS = new Set([
   'RegionDisabledException',
 ]);
 const SERVER = new Set([
+  // Sluice could not learn its own AWS account before assuming a role: its own problem, retried.
+  'ServiceIdentityUnavailable',
   'InternalError',
   'InternalFailure',
   'InternalServerError',
@@ -146,7 +150,10 @@ export function categorize(facts: Pick<ErrorFacts, 'code' | 'status' | 'senderFa
   if (EXPIRED.has(code)) return 'expired_credentials';
   if (/^KMS|^Kms/.test(code)) return 'kms';
   // EventBridge says NotAuthorizedForSourceException / ...DetailTypeException when a policy limits them.
-  if (/^AccessDenied|^NotAuthorizedFor/.test(code) || code === 'AuthorizationError' || code === 'Forbidden')
+  if (
+    /^AccessDenied|^NotAuthorizedFor/.test(code) ||
+    ['AuthorizationError', 'Forbidden', 'RoleInServiceAccount'].includes(code)
+  )
     return 'access_denied';
   if (INVALID_CREDENTIALS.has(code)) return 'invalid_credentials';
   if (NOT_FOUND.has(code)) return 'not_found';
@@ -172,7 +179,8 @@ function property(value: unknown, key: string): unknown {
 /** The code, HTTP status and message of anything a send can throw: SDK exceptions, Node errors, our own. */
 export function errorFacts(error: unknown): ErrorFacts {
   if (error instanceof AssumeRoleError) {
-    return { code: error.code, status: error.status, message: error.message, senderFault: undefined, fromSts: true };
+    const message = withoutInternalDetails(error.message);
+    return { code: error.code, status: error.status, message, senderFault: undefined, fromSts: true };
   }
   const metadata = property(error, '$metadata');
   const statusValue = property(metadata, 'httpStatusCode');
@@ -189,7 +197,7 @@ export function errorFacts(error: unknown): ErrorFacts {
           : status !== undefined
             ? `HTTP${status}`
             : 'Unknown';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = withoutInternalDetails(error instanceof Error ? error.message : String(error));
   return { code: normaliseCode(rawCode), status, message, senderFault: undefined, fromSts: false };
 }
 
@@ -212,7 +220,7 @@ export function classifyEntryFailure(
   const facts: ErrorFacts = {
     code: normaliseCode(entry.code),
     status: undefined,
-    message: entry.message,
+    message: withoutInternalDetails(entry.message),
     senderFault: entry.senderFault,
     fromSts: false,
   };

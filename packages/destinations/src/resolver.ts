@@ -7,6 +7,7 @@ import { compileEventTypes, type EventTypeMatcher } from './event-type-match.ts'
 import { destinationDefinitions } from './registry.ts';
 import { bindTransform, type TransformSpec } from './transform/prepare-messages.ts';
 import { sharedTransformRunner, type TransformRunner } from './transform/transform-runner.ts';
+import { openTrustPolicyMessage, TRUST_POLICY_WITHOUT_EXTERNAL_ID } from './trust-check.ts';
 import type { ConfigContext, DestinationType, SendContext } from './types.ts';
 import { createVersionedCache } from './versioned-cache.ts';
 
@@ -32,12 +33,25 @@ export interface StoredDestination {
   externalId: string | null;
   accessKeyId: string | null;
   secretAccessKey: SealedSecret | null;
+  /** Set while the role accepts an ExternalId that is not the destination's (see destination-inspection.ts). */
+  trustPolicyOpenAt?: Date | null;
   updatedAt: Date;
 }
 
-/** A stored destination Sluice cannot use: a config a newer version refuses, a secret no key opens. */
+/**
+ * A stored destination Sluice cannot use: a config a newer version refuses, a secret no key
+ * opens, a role open to any ExternalId. `code` and `fix` are for the held deliveries' lastError.
+ */
 export class UnusableDestinationError extends Error {
   override readonly name = 'UnusableDestinationError';
+  readonly code: string;
+  readonly fix: string;
+
+  constructor(message: string, options: { code?: string; fix?: string } = {}) {
+    super(message);
+    this.code = options.code ?? 'destination_unusable';
+    this.fix = options.fix ?? 'Fix it with PATCH; its deliveries wait until then.';
+  }
 }
 
 export interface ConfiguredStored {
@@ -111,15 +125,31 @@ export function createDestinationResolver(deps: ResolverDeps) {
     /** Throws UnusableDestinationError when the stored config cannot be used. */
     configure: (row: StoredDestination): ConfiguredStored => entryFor(row).configured,
 
-    /** Throws UnusableDestinationError when the stored config or secret cannot be used. */
+    /**
+     * Throws UnusableDestinationError when the stored config or secret cannot be used, or while
+     * the role was last found open to any ExternalId (checked outside the cache: a re-check
+     * that finds it fixed changes no version).
+     */
     resolve(row: StoredDestination): ResolvedDestination {
+      if (row.trustPolicyOpenAt && row.roleArn && row.externalId) {
+        throw new UnusableDestinationError(openTrustPolicyMessage(row.roleArn, row.externalId), {
+          code: TRUST_POLICY_WITHOUT_EXTERNAL_ID,
+          fix: 'Its deliveries wait until then: test the destination once the trust policy is fixed (Sluice also checks again every few minutes).',
+        });
+      }
       const entry = entryFor(row);
-      entry.resolved ??= {
+      if (entry.resolved) return entry.resolved;
+      const { destination } = entry.configured;
+      // The session may act only as the destination: its own actions on its one resource.
+      const scope = {
+        ...destination.iamPermissions,
+        service: destinationDefinitions[row.type].service,
+        region: destination.region,
+      };
+      const session = { tenantId: row.tenantId, destinationId: row.id, scope };
+      entry.resolved = {
         ...entry.configured,
-        send: {
-          clients: deps.clients,
-          credentials: deps.broker.forDestination(authOf(row, deps.secrets), { tenantId: row.tenantId }),
-        },
+        send: { clients: deps.clients, credentials: deps.broker.forDestination(authOf(row, deps.secrets), session) },
       };
       return entry.resolved;
     },

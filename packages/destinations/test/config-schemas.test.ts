@@ -119,6 +119,44 @@ describe('sqs config', () => {
   });
 });
 
+describe('sqs queue URL hosts under an endpoint override', () => {
+  const queue = (origin: string) => `${origin}/000000000000/orders`;
+  const VPC_ENDPOINT: ConfigContext = { endpointOverride: 'https://vpce-0a1b2c.sqs.us-east-1.vpce.amazonaws.com' };
+
+  it("accepts AWS's host and the override's, and nothing else, without naming the override", () => {
+    expect(parse('sqs', { queueUrl: queue('https://sqs.us-east-1.amazonaws.com') }, VPC_ENDPOINT).success).toBe(true);
+    expect(
+      parse(
+        'sqs',
+        { queueUrl: queue('https://vpce-0a1b2c.sqs.us-east-1.vpce.amazonaws.com'), region: 'us-east-1' },
+        VPC_ENDPOINT,
+      ).success,
+    ).toBe(true);
+    for (const origin of [
+      'https://attacker.example.com',
+      'http://169.254.169.254',
+      'http://sqs.us-east-1.localhost:4566',
+    ]) {
+      const refused = problems('sqs', { queueUrl: queue(origin), region: 'us-east-1' }, VPC_ENDPOINT).join();
+      expect(refused, origin).toContain("this deployment's SQS endpoint");
+      expect(refused, origin).not.toContain('vpce-0a1b2c');
+    }
+  });
+
+  it('takes any loopback name for a loopback override: emulators write their URLs with localhost', () => {
+    for (const origin of ['http://sqs.us-east-1.localhost:4566', 'http://localhost:4566', 'http://127.0.0.1:9324']) {
+      expect(parse('sqs', { queueUrl: queue(origin), region: 'us-east-1' }, EMULATOR).success, origin).toBe(true);
+    }
+    const elsewhere = problems(
+      'sqs',
+      { queueUrl: queue('http://10.0.0.7:4566'), region: 'us-east-1' },
+      EMULATOR,
+    ).join();
+    expect(elsewhere).toContain("this deployment's SQS endpoint");
+    expect(elsewhere).not.toContain('127.0.0.1');
+  });
+});
+
 describe('sns config', () => {
   const arn = (name: string, region = 'us-east-1', account = '123456789012') =>
     `arn:aws:sns:${region}:${account}:${name}`;

@@ -40,11 +40,14 @@ describe('testDestination', () => {
     expect(result.latencyMs).toBeGreaterThanOrEqual(0);
     expect(result.checks.map((check) => [check.name, check.ok])).toEqual([
       ['credentials', true],
+      ['trust_policy', true],
       ['attributes', true],
       ['send', true],
     ]);
     expect(result.checks[0]?.detail).toContain(`assumed-role/SluiceWriter/sluice-${TENANT_ID}`);
-    expect(result.checks[1]?.detail).toBe('FIFO queue; MaximumMessageSize 65536 bytes');
+    expect(result.checks[1]?.detail).toBe("The role refuses any ExternalId but this destination's.");
+    expect(result.checks[2]?.detail).toBe('FIFO queue; MaximumMessageSize 65536 bytes');
+    expect(result.wrongExternalId).toBe('refused');
 
     const [arrived] = await receiveAll(harness.direct.sqs, queueUrl);
     expect(arrived?.MessageAttributes?.eventType?.StringValue).toBe(TEST_EVENT_TYPE);
@@ -73,7 +76,7 @@ describe('testDestination', () => {
     expect(result.error?.code).toBe('AccessDenied');
     expect(result.checks[0]).toMatchObject({ name: 'credentials', ok: false });
     expect(result.checks[0]?.detail).toContain(
-      `The role's trust policy must allow principal ${FAKE_STS_CALLER_ARN} to call sts:AssumeRole with the condition StringEquals sts:ExternalId = ext-not-in-the-policy`,
+      `The role's trust policy must allow principal ${FAKE_STS_CALLER_ARN} to call sts:AssumeRole and sts:TagSession with the condition StringEquals sts:ExternalId = ext-not-in-the-policy`,
     );
     expect(result.checks.slice(1).map((check) => [check.name, check.ok, check.detail])).toEqual([
       ['attributes', false, 'Skipped: the credentials check failed.'],
@@ -88,10 +91,35 @@ describe('testDestination', () => {
     expect(result.error?.code).toBe('QueueDoesNotExist');
     expect(result.checks.map((check) => [check.name, check.ok])).toEqual([
       ['credentials', true],
+      ['trust_policy', true],
       ['attributes', false],
       ['send', false],
     ]);
-    expect(result.checks[1]?.detail).toContain('does not exist');
+    expect(result.checks[2]?.detail).toContain('does not exist');
+  });
+
+  it('fails the trust_policy check of a role that accepts any ExternalId, saying how to fix it', async () => {
+    const roleArn = 'arn:aws:iam::123456789012:role/OpenToAnyone';
+    harness.emulators.fakeSts.allowRoleWithoutExternalId(roleArn);
+    const queueUrl = await createQueue(harness.direct.sqs, uniqueName('test-endpoint'));
+    const credentials = harness.broker.forDestination(
+      { mode: 'assume_role', roleArn, externalId: 'ext-of-this-destination' },
+      { tenantId: TENANT_ID },
+    );
+    const result = await run(harness.configure('sqs', { queueUrl }), credentials);
+    expect(result.ok).toBe(false);
+    expect(result.wrongExternalId).toBe('accepted');
+    expect(result.error).toEqual({ code: 'trust_policy_without_external_id', message: expect.any(String) });
+    expect(result.checks[1]).toEqual({
+      name: 'trust_policy',
+      ok: false,
+      detail: expect.stringContaining(
+        `The role ${roleArn} accepts an ExternalId other than this destination's, so any Sluice tenant could have Sluice act as it`,
+      ),
+    });
+    expect(result.checks[1]?.detail).toContain(
+      'Add the condition StringEquals sts:ExternalId = ext-of-this-destination',
+    );
   });
 
   it('checks access keys with GetCallerIdentity', async () => {

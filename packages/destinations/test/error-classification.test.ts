@@ -1,4 +1,4 @@
-import { AssumeRoleError } from '@sluice/aws/credentials';
+import { AssumeRoleError } from '@sluice/aws/assume-role';
 import { describe, expect, it } from 'vitest';
 import { classifyEntryFailure, classifyWith, errorFacts } from '../src/error-classification.ts';
 import { describeAwsFailure } from '../src/failure-messages.ts';

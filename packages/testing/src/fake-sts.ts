@@ -4,11 +4,13 @@ import { closeServer, listenOnLoopback } from './aws-loopback.ts';
 
 /**
  * A fake AWS STS (query protocol) for tests: AssumeRole with a trust policy that checks the
- * ExternalId, and GetCallerIdentity. No emulator answers AssumeRole, and AccessDenied is the
- * case that matters most (a customer's trust policy that does not name Sluice's ExternalId).
+ * ExternalId (or, as a careless customer's would, does not) and whether session tags are
+ * allowed, and GetCallerIdentity. No emulator answers AssumeRole, and AccessDenied is the case
+ * that matters most (a customer's trust policy that does not name Sluice's ExternalId).
  */
 
-export const FAKE_STS_ACCOUNT = '000000000000';
+/** Sluice's own account as this STS reports it: not the emulators' 000000000000, where customers' roles live. */
+export const FAKE_STS_ACCOUNT = '999988887777';
 export const FAKE_STS_CALLER_ARN = `arn:aws:iam::${FAKE_STS_ACCOUNT}:user/sluice`;
 
 export interface AssumeRoleCall {
@@ -17,7 +19,16 @@ export interface AssumeRoleCall {
   externalId: string | undefined;
   sessionName: string;
   durationSeconds: number;
+  /** The session policy, as sent (JSON text). */
+  policy: string | undefined;
+  tags: Array<{ key: string; value: string }>;
+  sourceIdentity: string | undefined;
   outcome: 'issued' | 'denied' | 'invalid';
+}
+
+export interface TrustOptions {
+  /** The trust policy also allows sts:TagSession (default true); without it, a tagged AssumeRole is denied. */
+  tagSession?: boolean;
 }
 
 export interface GetCallerIdentityCall {
@@ -41,7 +52,9 @@ export interface FakeSts {
   readonly calls: StsCall[];
   readonly issued: IssuedCredentials[];
   /** Trust policy: the role may be assumed by Sluice with exactly this ExternalId. */
-  allowRole(roleArn: string, externalId: string): void;
+  allowRole(roleArn: string, externalId: string, options?: TrustOptions): void;
+  /** A trust policy with no sts:ExternalId condition: any ExternalId (or none) is accepted. */
+  allowRoleWithoutExternalId(roleArn: string, options?: TrustOptions): void;
   revokeRole(roleArn: string): void;
   /** GetCallerIdentity signed with this key answers InvalidClientTokenId (a wrong or deleted access key). */
   denyAccessKey(accessKeyId: string): void;
@@ -77,8 +90,36 @@ async function readParams(request: IncomingMessage): Promise<URLSearchParams> {
   return params;
 }
 
+const TAG = /^Tags\.member\.(\d+)\.(Key|Value)$/;
+
+function tagsOf(params: URLSearchParams): Array<{ key: string; value: string }> {
+  const byIndex = new Map<number, { key: string; value: string }>();
+  for (const [name, value] of params) {
+    const match = TAG.exec(name);
+    if (!match) continue;
+    const tag = byIndex.get(Number(match[1])) ?? { key: '', value: '' };
+    if (match[2] === 'Key') tag.key = value;
+    else tag.value = value;
+    byIndex.set(Number(match[1]), tag);
+  }
+  return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, tag]) => tag);
+}
+
+/** STS's limits on a session policy: JSON, at most 2,048 characters. */
+function policyProblem(policy: string | undefined): string | null {
+  if (policy === undefined) return null;
+  if (policy.length > 2048) return 'Policy exceeds 2048 characters.';
+  try {
+    JSON.parse(policy);
+    return null;
+  } catch {
+    return 'The policy is not valid JSON.';
+  }
+}
+
 export async function startFakeSts(): Promise<FakeSts> {
-  const trust = new Map<string, string>();
+  // null: the trust policy has no sts:ExternalId condition.
+  const trust = new Map<string, { externalId: string | null; tagSession: boolean }>();
   const calls: StsCall[] = [];
   const issued: IssuedCredentials[] = [];
   const deniedKeys = new Set<string>();
@@ -94,16 +135,23 @@ export async function startFakeSts(): Promise<FakeSts> {
     const sessionName = params.get('RoleSessionName') ?? '';
     const externalId = params.get('ExternalId') ?? undefined;
     const durationSeconds = Number(params.get('DurationSeconds') ?? '3600');
+    const policy = params.get('Policy') ?? undefined;
+    const tags = tagsOf(params);
     const call: AssumeRoleCall = {
       action: 'AssumeRole',
       roleArn,
       externalId,
       sessionName,
       durationSeconds,
+      policy,
+      tags,
+      sourceIdentity: params.get('SourceIdentity') ?? undefined,
       outcome: 'invalid',
     };
     calls.push(call);
 
+    const malformed = policyProblem(policy);
+    if (malformed) return send(response, 400, errorXml('Sender', 'MalformedPolicyDocument', malformed));
     if (!SESSION_NAME.test(sessionName)) {
       return send(
         response,
@@ -126,19 +174,23 @@ export async function startFakeSts(): Promise<FakeSts> {
         ),
       );
     }
-    const expected = trust.get(roleArn);
-    if (expected === undefined || expected !== externalId) {
+    const policyOfRole = trust.get(roleArn);
+    const deny = (action: string) => {
       call.outcome = 'denied';
-      return send(
+      send(
         response,
         403,
         errorXml(
           'Sender',
           'AccessDenied',
-          `User: ${FAKE_STS_CALLER_ARN} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+          `User: ${FAKE_STS_CALLER_ARN} is not authorized to perform: ${action} on resource: ${roleArn}`,
         ),
       );
+    };
+    if (!policyOfRole || (policyOfRole.externalId !== null && policyOfRole.externalId !== externalId)) {
+      return deny('sts:AssumeRole');
     }
+    if (tags.length > 0 && !policyOfRole.tagSession) return deny('sts:TagSession');
 
     call.outcome = 'issued';
     const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
@@ -202,7 +254,10 @@ export async function startFakeSts(): Promise<FakeSts> {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
     issued,
-    allowRole: (roleArn, externalId) => void trust.set(roleArn, externalId),
+    allowRole: (roleArn, externalId, options = {}) =>
+      void trust.set(roleArn, { externalId, tagSession: options.tagSession ?? true }),
+    allowRoleWithoutExternalId: (roleArn, options = {}) =>
+      void trust.set(roleArn, { externalId: null, tagSession: options.tagSession ?? true }),
     revokeRole: (roleArn) => void trust.delete(roleArn),
     denyAccessKey: (accessKeyId) => void deniedKeys.add(accessKeyId),
     setCredentialLifetime: (seconds) => {

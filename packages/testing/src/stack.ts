@@ -95,6 +95,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         awsEndpoints: config.awsEndpoints,
         logger,
         sweeper: { intervalMs: 60_000 },
+        // Tests run these passes themselves (workers.inspector.runOnce()), when they need them.
+        inspector: { firstRunMs: 3_600_000, intervalMs: 3_600_000 },
+        resealer: { firstRunMs: 3_600_000, intervalMs: 3_600_000 },
         pollIntervalMs: 200,
         drain: options.drain,
       });

@@ -1,5 +1,5 @@
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
-import type { AwsIdentity } from '@sluice/aws/credentials';
+import type { AwsIdentity } from '@sluice/aws/service-identity';
 import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
 import { newId } from '@sluice/db/ids';
 import type { PageRequest } from '@sluice/db/pagination';
@@ -9,39 +9,27 @@ import type {
   DestinationsRepository,
 } from '@sluice/db/repositories/destinations-repository';
 import type { DestinationRow } from '@sluice/db/schema/destinations';
-import { testDestination } from '@sluice/destinations/destination-test';
-import { type DestinationResolver, UnusableDestinationError } from '@sluice/destinations/resolver';
+import type { DestinationResolver } from '@sluice/destinations/resolver';
 import { AppError, badRequest, forbidden, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
 import { toDestinationView } from '../views/destinations.ts';
+import type { DestinationAwsChecks } from './destination-aws-checks.ts';
 import { createDestinationInput } from './destination-input.ts';
 import { buildDestinationSetup, identityFromArn } from './destination-setup.ts';
 import type { TenantScope } from './tenant-scope.ts';
 
-const IDENTITY_RETRY_MS = 60_000;
-
 export function createDestinationService(deps: {
   destinations: DestinationsRepository;
-  aws: AwsRuntime;
+  aws: Pick<AwsRuntime, 'secrets'>;
   resolver: DestinationResolver;
+  checks: DestinationAwsChecks;
   jobs: Pick<JobProducer, 'enqueue'>;
   /** SERVICE_PRINCIPAL_ARN: the principal trust policies name, instead of asking STS. */
   servicePrincipalArn?: string | undefined;
 }) {
-  /**
-   * Sluice's own principal for the trust policy; undefined when STS cannot say (no credentials,
-   * STS unreachable). A failure is remembered for a while: otherwise every destination request
-   * would wait on STS again, up to its timeout, only to show the placeholder principal.
-   */
-  let identityFailedAt = Number.NEGATIVE_INFINITY;
-  async function identity(): Promise<AwsIdentity | undefined> {
-    if (deps.servicePrincipalArn) return identityFromArn(deps.servicePrincipalArn);
-    if (Date.now() - identityFailedAt < IDENTITY_RETRY_MS) return undefined;
-    return deps.aws.broker.serviceIdentity().catch(() => {
-      identityFailedAt = Date.now();
-      return undefined;
-    });
-  }
+  /** Sluice's own principal for trust policies; undefined when STS cannot say (the broker remembers a failure). */
+  const identity = async (): Promise<AwsIdentity | undefined> =>
+    deps.servicePrincipalArn ? identityFromArn(deps.servicePrincipalArn) : deps.checks.serviceIdentity();
   const view = async (row: DestinationRow) => toDestinationView(row, await identity());
 
   const inputs = createDestinationInput(deps);
@@ -69,6 +57,7 @@ export function createDestinationService(deps: {
         throw forbidden('This portal token creates destinations only for its own customerExternalId.');
       }
       const { config } = inputs.validated(input.type, input.config, input.transform);
+      if (input.auth.mode === 'assume_role') await deps.checks.refuseServiceAccountRole(input.auth.roleArn);
       const row = await deps.destinations.insert({
         id: newId(),
         tenantId: scope.tenantId,
@@ -83,7 +72,7 @@ export function createDestinationService(deps: {
         retryMaxAttempts: input.retry?.maxAttempts ?? null,
         retryMaxAgeSeconds: input.retry?.maxAgeSeconds ?? null,
       });
-      return view(row);
+      return view(await deps.checks.inspect(row));
     },
 
     async list(scope: TenantScope, filters: DestinationFilters, page: PageRequest) {
@@ -103,6 +92,7 @@ export function createDestinationService(deps: {
     async update(scope: TenantScope, id: string, input: UpdateDestinationInput) {
       const { tenantId } = scope;
       const current = await mustGet(scope, id);
+      if (input.auth?.mode === 'assume_role') await deps.checks.refuseServiceAccountRole(input.auth.roleArn);
       const changes: DestinationChanges = {};
       if (input.name !== undefined) changes.name = input.name;
       // A partial config is merged into the current one, then the whole is checked again.
@@ -120,14 +110,17 @@ export function createDestinationService(deps: {
         changes.retryMaxAttempts = input.retry?.maxAttempts ?? null;
         changes.retryMaxAgeSeconds = input.retry?.maxAgeSeconds ?? null;
       }
-      // A new queue or topic may have another size limit: the test endpoint learns it again.
+      // A new queue or topic may have another size limit, a new role another trust policy:
+      // what was learned of the old ones no longer holds, and is read again below.
       if (changes.config) changes.maxMessageBytes = null;
+      if (changes.authMode) changes.trustPolicyOpenAt = null;
       // Regrouping starts with the change itself: from this commit on, no drain claims until
       // the pending deliveries carry the new groups (a background job, see destination-maintenance).
       const regroup = changes.config !== undefined && inputs.groupsChange(current, changes.config);
       if (regroup) changes.regroupingAt = new Date();
-      const row = await deps.destinations.update(tenantId, id, changes, scope.customerExternalId);
-      if (!row) throw notFound('Destination');
+      const updated = await deps.destinations.update(tenantId, id, changes, scope.customerExternalId);
+      if (!updated) throw notFound('Destination');
+      const row = changes.config || changes.authMode ? await deps.checks.inspect(updated) : updated;
       if (regroup)
         await deps.jobs.enqueue('maintenance', [{ tenantId, destinationId: id, task: 'regroup' }]).catch(() => {});
       if (row.enabled && !row.pausedAt)
@@ -165,7 +158,6 @@ export function createDestinationService(deps: {
     },
 
     async test(scope: TenantScope, id: string) {
-      const { tenantId } = scope;
       const row = await mustGet(scope, id);
       const configured = deps.resolver.validate(row.type, row.config);
       // Valid when stored, but the rules changed since: typically an emulator URL after its
@@ -176,27 +168,7 @@ export function createDestinationService(deps: {
           inputs.configErrors(configured.errors),
         );
       }
-      let resolved: ReturnType<DestinationResolver['resolve']>;
-      try {
-        resolved = deps.resolver.resolve(row);
-      } catch (error) {
-        if (!(error instanceof UnusableDestinationError)) throw error;
-        throw badRequest(`The destination cannot be used: ${error.message}. PATCH auth to fix it.`);
-      }
-      const result = await testDestination({
-        destination: resolved.destination,
-        credentials: resolved.send.credentials,
-        clients: deps.aws.clients,
-        broker: deps.aws.broker,
-        tenantId,
-        destinationId: id,
-        customerExternalId: row.customerExternalId,
-      });
-      if (result.maxMessageBytes !== null && result.maxMessageBytes !== row.maxMessageBytes) {
-        await deps.destinations.setMaxMessageBytes(tenantId, id, result.maxMessageBytes);
-      }
-      const { maxMessageBytes: _learned, ...answer } = result;
-      return answer;
+      return deps.checks.test(row);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { AwsIdentity } from '@sluice/aws/credentials';
+import type { AwsIdentity } from '@sluice/aws/service-identity';
 import { buildTrustPolicy, trustPrincipal } from '@sluice/aws/trust-policy';
 import type { DestinationRow } from '@sluice/db/schema/destinations';
 import type { IamPermissions } from '@sluice/destinations/types';

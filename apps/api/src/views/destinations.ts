@@ -1,7 +1,8 @@
-import type { AwsIdentity } from '@sluice/aws/credentials';
+import type { AwsIdentity } from '@sluice/aws/service-identity';
 import { buildTrustPolicy } from '@sluice/aws/trust-policy';
 import type { DestinationRow } from '@sluice/db/schema/destinations';
 import { DEFAULT_MAX_AGE_SECONDS } from '@sluice/delivery/retry-policy';
+import { openTrustPolicyMessage, TRUST_POLICY_WITHOUT_EXTERNAL_ID } from '@sluice/destinations/trust-check';
 
 /** A destination as clients see it: never the secret, always the ExternalId and trust policy. */
 export function toDestinationView(row: DestinationRow, identity: AwsIdentity | undefined) {
@@ -33,11 +34,19 @@ const unknownIdentity: AwsIdentity = {
 function authView(row: DestinationRow, identity: AwsIdentity | undefined) {
   if (row.authMode === 'assume_role') {
     const externalId = row.externalId ?? '';
+    const roleArn = row.roleArn ?? '';
     return {
       mode: 'assume_role' as const,
-      roleArn: row.roleArn ?? '',
+      roleArn,
       externalId,
       trustPolicy: { ...buildTrustPolicy({ identity: identity ?? unknownIdentity, externalId }) },
+      trustPolicyProblem: row.trustPolicyOpenAt
+        ? {
+            code: TRUST_POLICY_WITHOUT_EXTERNAL_ID,
+            message: `Deliveries are held: ${openTrustPolicyMessage(roleArn, externalId)}, then test the destination.`,
+            since: row.trustPolicyOpenAt.toISOString(),
+          }
+        : null,
     };
   }
   return {

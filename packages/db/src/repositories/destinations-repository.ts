@@ -95,11 +95,6 @@ export function createDestinationsRepository(ex: Executor) {
       return row;
     },
 
-    /** Learned from AWS; not an edit, so the destination's version (updatedAt) stays. */
-    async setMaxMessageBytes(tenantId: string, id: string, maxMessageBytes: number): Promise<void> {
-      await ex.db.update(destinations).set({ maxMessageBytes }).where(visible(tenantId, id));
-    },
-
     /**
      * Soft-deletes the destination: drains stop at once, and its backlog goes to the dead-letter
      * queue in the background (bounded batches). Answers false when there was no such destination.

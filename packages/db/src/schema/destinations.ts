@@ -39,8 +39,11 @@ export const destinations = pgTable(
     regroupingAt: timestamp('regrouping_at', { withTimezone: true, mode: 'date' }),
     retryMaxAttempts: integer('retry_max_attempts'),
     retryMaxAgeSeconds: integer('retry_max_age_seconds'),
-    // The destination's own MaximumMessageSize, read from AWS; null: the provider's limit.
+    // The destination's own MaximumMessageSize as AWS last told it (destination-inspection.ts); null: unknown.
     maxMessageBytes: integer('max_message_bytes'),
+    inspectedAt: timestamp('inspected_at', { withTimezone: true, mode: 'date' }),
+    // Set while the role accepts an ExternalId other than this destination's: its deliveries are held.
+    trustPolicyOpenAt: timestamp('trust_policy_open_at', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     // Soft delete: dead-letter entries keep pointing at a deleted destination, and a replay
@@ -51,6 +54,7 @@ export const destinations = pgTable(
     uniqueIndex('destinations_external_id_key').on(t.externalId),
     index('destinations_tenant_id_idx').on(t.tenantId, t.id),
     index('destinations_fan_out_idx').on(t.tenantId, t.customerExternalId).where(sql`${t.deletedAt} is null`),
+    index('destinations_inspection_due_idx').on(t.inspectedAt.asc().nullsFirst()).where(sql`${t.deletedAt} is null`),
   ],
 );
 

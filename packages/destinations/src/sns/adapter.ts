@@ -10,7 +10,8 @@ import {
 import type { DeliverableEvent, DestinationAdapter, SendContext } from '../types.ts';
 import { type SnsConfig, snsConfigSchema, topicParts } from './config.ts';
 
-// SNS has no per-topic size attribute: 256 KiB for a message and for a whole PublishBatch call.
+// 256 KiB for a message and for a whole PublishBatch call, unless the topic's own
+// MaximumMessageSize says less (it may also say more, up to 1 MiB: Sluice keeps to 256 KiB).
 const SNS_MAX_BYTES = 262_144;
 
 const client = (ctx: SendContext, config: SnsConfig) =>
@@ -65,14 +66,15 @@ export const snsAdapter: DestinationAdapter<'sns', SnsConfig, AttributeMessage> 
   async probe(ctx, config) {
     const answer = await client(ctx, config).send(new GetTopicAttributesCommand({ TopicArn: config.topicArn }));
     const attributes = answer.Attributes ?? {};
+    const maxMessageBytes = Math.min(Number(attributes.MaximumMessageSize) || SNS_MAX_BYTES, SNS_MAX_BYTES);
     return fifoProbeResult({
       noun: 'topic',
       locator: 'topic ARN',
       expectFifo: topicParts(config).fifo,
       actualFifo: attributes.FifoTopic === 'true',
-      maxMessageBytes: SNS_MAX_BYTES,
+      maxMessageBytes,
       kmsKeyId: attributes.KmsMasterKeyId,
-      sizeDetail: `messages up to ${SNS_MAX_BYTES} bytes`,
+      sizeDetail: `messages up to ${maxMessageBytes} bytes`,
     });
   },
 };

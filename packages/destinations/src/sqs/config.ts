@@ -27,8 +27,30 @@ const AWS_HOST = /^sqs\.([^.]+)\.amazonaws\.com$/;
 // Emulators name the region like AWS (fauxqs: sqs.us-east-1.localhost:4566) or not at all (127.0.0.1:4566).
 const EMULATOR_REGION_HOST = /^sqs\.([a-z0-9-]+)\./;
 
+/**
+ * Which hosts besides AWS's a queue URL may name: none; the endpoint override's (emulators, VPC
+ * endpoints; when it is a loopback address, any loopback name, as emulators write their URLs
+ * with `localhost`); or any (a stored config, checked when it was stored).
+ */
+export type QueueHosts = { override: string | undefined } | 'any';
+
+const isLoopback = (host: string) =>
+  host === 'localhost' || host.endsWith('.localhost') || /^127(?:\.\d{1,3}){3}$/.test(host) || host === '[::1]';
+
+function overrideAllows(url: URL, hosts: QueueHosts): boolean {
+  if (hosts === 'any') return true;
+  if (!hosts.override) return false;
+  let override: URL;
+  try {
+    override = new URL(hosts.override);
+  } catch {
+    return false;
+  }
+  return url.hostname === override.hostname || (isLoopback(override.hostname) && isLoopback(url.hostname));
+}
+
 /** Splits a queue URL into region, account and name; a list of problems when it is not one. */
-export function parseQueueUrl(value: string, allowEmulator: boolean): QueueParts | Problem[] {
+export function parseQueueUrl(value: string, hosts: QueueHosts): QueueParts | Problem[] {
   const problem = (message: string): Problem[] => [{ path: 'queueUrl', message }];
   let url: URL;
   try {
@@ -48,8 +70,13 @@ export function parseQueueUrl(value: string, allowEmulator: boolean): QueueParts
   let region: string | null;
   if (awsHost && url.protocol === 'https:') {
     region = awsHost[1] ?? null;
-  } else if (allowEmulator && (url.protocol === 'http:' || url.protocol === 'https:')) {
+  } else if (overrideAllows(url, hosts) && (url.protocol === 'http:' || url.protocol === 'https:')) {
     region = EMULATOR_REGION_HOST.exec(url.hostname)?.[1] ?? null;
+  } else if (hosts !== 'any' && hosts.override) {
+    // The override's host is an internal address: the message does not name it.
+    return problem(
+      `"${value}" is not an SQS queue URL this deployment sends to; expected ${QUEUE_URL_FORMAT} or a URL on this deployment's SQS endpoint`,
+    );
   } else {
     return problem(`"${value}" is not an SQS queue URL; expected ${QUEUE_URL_FORMAT}`);
   }
@@ -58,7 +85,7 @@ export function parseQueueUrl(value: string, allowEmulator: boolean): QueueParts
     const regionIssue = regionProblem(region);
     if (regionIssue) problems.push({ path: 'queueUrl', message: `${regionIssue} (in the queue URL's host)` });
   }
-  const accountIssue = accountProblem(account, allowEmulator);
+  const accountIssue = accountProblem(account, hosts === 'any' || Boolean(hosts.override));
   if (accountIssue) problems.push({ path: 'queueUrl', message: `${accountIssue}; expected ${QUEUE_URL_FORMAT}` });
   const fifo = name.endsWith('.fifo');
   if (!(fifo ? FIFO_NAME : STANDARD_NAME).test(name)) {
@@ -69,13 +96,12 @@ export function parseQueueUrl(value: string, allowEmulator: boolean): QueueParts
 
 /** The queue's parts from a config that already passed the schema. */
 export function queueParts(config: SqsConfig): QueueParts {
-  const parsed = parseQueueUrl(config.queueUrl, true);
+  const parsed = parseQueueUrl(config.queueUrl, 'any');
   if (Array.isArray(parsed)) throw new Error(`SQS config holds an invalid queue URL: ${parsed[0]?.message}`);
   return parsed;
 }
 
 export function sqsConfigSchema(ctx: ConfigContext): z.ZodType<SqsConfig, unknown> {
-  const allowEmulator = Boolean(ctx.endpointOverride);
   return configObject(
     {
       queueUrl: z.string({ error: `queueUrl is required: ${QUEUE_URL_FORMAT}` }),
@@ -84,10 +110,15 @@ export function sqsConfigSchema(ctx: ConfigContext): z.ZodType<SqsConfig, unknow
     },
     'an SQS destination',
   ).transform((input, refinement): SqsConfig => {
-    const fields = fifoResourceFields(refinement, parseQueueUrl(input.queueUrl, allowEmulator), input, {
-      locator: 'queue URL',
-      noun: 'queue',
-    });
+    const fields = fifoResourceFields(
+      refinement,
+      parseQueueUrl(input.queueUrl, { override: ctx.endpointOverride }),
+      input,
+      {
+        locator: 'queue URL',
+        noun: 'queue',
+      },
+    );
     return fields === z.NEVER ? z.NEVER : { queueUrl: input.queueUrl, ...fields };
   });
 }

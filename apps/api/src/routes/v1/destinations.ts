@@ -85,7 +85,10 @@ export function destinationRoutes(deps: {
       schema: {
         tags,
         description:
-          'Assumes the role, reads the queue/topic/stream attributes, and sends one message of eventType sluice.test.',
+          'Assumes the role, checks that it refuses an ExternalId other than this destination’s (else the check ' +
+          '`trust_policy` fails with code trust_policy_without_external_id and deliveries are held until a test ' +
+          'passes it), reads the queue/topic/stream attributes (its size limit is kept for later deliveries), and ' +
+          'sends one message of eventType sluice.test.',
         params,
         response: { 200: destinationTestResultSchema, ...errorResponses(400, 401, 403, 404) },
       },
