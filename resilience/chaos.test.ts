@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AcceptedEvent, runLoad } from './load-generator.ts';
 
 /**
- * Steady load through the real API and worker processes while things break: the worker is
- * SIGKILLed, Redis loses everything, the API restarts, SQS answers 500s and throttles, and
- * PostgreSQL connections stall. Then every accepted event must have reached every destination.
+ * Steady load through two real API processes and two real worker processes sharing one
+ * PostgreSQL and one Redis, while things break: one worker is SIGKILLed, Redis loses
+ * everything, an API restarts, SQS answers 500s and throttles, and PostgreSQL connections
+ * stall. Then every accepted event must have reached every destination, FIFO in order.
  */
 let emulators: AwsEmulators;
 let aws: EmulatorClients;
@@ -22,14 +23,16 @@ let sqsFaults: FaultProxy;
 let database: StallProxy;
 let db: pg.Pool;
 let env: Record<string, string>;
-let baseUrl: string;
-const processes: { api?: ServiceProcess; worker?: ServiceProcess } = {};
+const ports: number[] = [];
+const apis: ServiceProcess[] = [];
+const workers: ServiceProcess[] = [];
+const urlOf = (api: number) => `http://127.0.0.1:${ports[api]}`;
 const customer = `chaos-${process.pid}`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function call(method: string, path: string, key: string, body?: object) {
-  const response = await fetch(`${baseUrl}${path}`, {
+  const response = await fetch(`${urlOf(0)}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     ...(body ? { body: JSON.stringify(body) } : {}),
@@ -45,22 +48,20 @@ beforeAll(async () => {
   database = await startStallProxy({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
   pgUrl.port = String(database.port);
   db = new pg.Pool({ connectionString: testDatabaseUrl });
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
+  ports.push(await freePort(), await freePort());
   env = {
     ...emulators.env,
     AWS_ENDPOINT_URL_SQS: sqsFaults.endpoint,
     AWS_ENDPOINT_URL_SNS: sqsFaults.endpoint,
     DATABASE_URL: pgUrl.toString(),
-    PORT: String(port),
     DELIVERY_LEASE_SECONDS: '3',
   };
-  processes.api = await startServiceProcess('api', env);
-  processes.worker = await startServiceProcess('worker', env);
+  for (const port of ports) apis.push(await startServiceProcess('api', { ...env, PORT: String(port) }));
+  workers.push(await startServiceProcess('worker', env), await startServiceProcess('worker', env));
 });
 
 afterAll(async () => {
-  for (const running of Object.values(processes)) running?.kill('SIGKILL');
+  for (const running of [...apis, ...workers]) running.kill('SIGKILL');
   await db?.end();
   aws?.destroy();
   await Promise.allSettled([sqsFaults?.stop(), database?.stop(), emulators?.stop()]);
@@ -82,11 +83,11 @@ async function register(apiKey: string, name: string, config: Record<string, unk
 async function chaos(log: string[]) {
   const step = (what: string) => log.push(`${new Date().toISOString()} ${what}`);
   await sleep(2_000);
-  step('SIGKILL worker');
-  processes.worker!.kill('SIGKILL');
-  await processes.worker!.exited;
+  step('SIGKILL one worker (the other goes on)');
+  workers[0]!.kill('SIGKILL');
+  await workers[0]!.exited;
   await sleep(1_000);
-  processes.worker = await startServiceProcess('worker', env);
+  workers[0] = await startServiceProcess('worker', env);
   step('worker restarted');
   await sleep(2_000);
   step('Redis FLUSHALL');
@@ -94,10 +95,10 @@ async function chaos(log: string[]) {
   await redis.flushall();
   redis.disconnect();
   await sleep(2_000);
-  step('API restart (SIGTERM, then start)');
-  processes.api!.kill('SIGTERM');
-  await processes.api!.exited;
-  processes.api = await startServiceProcess('api', env);
+  step('one API restarts (SIGTERM, then start)');
+  apis[1]!.kill('SIGTERM');
+  await apis[1]!.exited;
+  apis[1] = await startServiceProcess('api', { ...env, PORT: String(ports[1]) });
   await sleep(2_000);
   step('SQS answers 500s and throttles');
   sqsFaults.inject({
@@ -141,7 +142,8 @@ describe('resilience under chaos', () => {
     const log: string[] = [];
     const [load] = await Promise.all([
       runLoad({
-        baseUrl: () => baseUrl,
+        // Half the lanes post to each API process.
+        baseUrl: (lane) => urlOf(lane % 2),
         apiKey: key,
         customerExternalId: customer,
         lanes: 8,
@@ -189,6 +191,6 @@ describe('resilience under chaos', () => {
       const sent = accepted.filter((e) => e.group === group).map((e) => e.n);
       expect(ns, `group ${group}`).toEqual(sent);
     }
-    expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200);
+    for (const api of [0, 1]) expect((await fetch(`${urlOf(api)}/readyz`)).status).toBe(200);
   });
 });

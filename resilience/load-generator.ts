@@ -20,7 +20,8 @@ export interface LoadResult {
 }
 
 export async function runLoad(options: {
-  baseUrl: () => string;
+  /** Where a lane posts (lanes may be spread over several API processes). */
+  baseUrl: (lane: number) => string;
   apiKey: string;
   customerExternalId: string;
   lanes: number;
@@ -30,11 +31,11 @@ export async function runLoad(options: {
   const result: LoadResult = { accepted: [], retries: 0, serverErrors: 0 };
   const stopAt = Date.now() + options.durationMs;
 
-  async function post(body: object): Promise<string> {
+  async function post(lane: number, body: object): Promise<string> {
     // Bounded: an event is given up only if the API stays away for a minute, which fails the test.
     for (let attempt = 0; attempt < 600; attempt++) {
       try {
-        const response = await fetch(`${options.baseUrl()}/v1/events`, {
+        const response = await fetch(`${options.baseUrl(lane)}/v1/events`, {
           method: 'POST',
           headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
           body: JSON.stringify(body),
@@ -52,9 +53,10 @@ export async function runLoad(options: {
     throw new Error('the API did not accept an event within a minute');
   }
 
-  async function lane(group: string) {
+  async function lane(index: number) {
+    const group = `g${index}`;
     for (let n = 0; Date.now() < stopAt; n++) {
-      const id = await post({
+      const id = await post(index, {
         eventType: 'order.updated',
         occurredAt: new Date().toISOString(),
         source: 'resilience',
@@ -67,6 +69,6 @@ export async function runLoad(options: {
     }
   }
 
-  await Promise.all(Array.from({ length: options.lanes }, (_, i) => lane(`g${i}`)));
+  await Promise.all(Array.from({ length: options.lanes }, (_, i) => lane(i)));
   return result;
 }
