@@ -13,12 +13,13 @@ import { createJobProducer } from '@sluice/jobs/producer';
 import { redisIsUp } from '@sluice/jobs/redis';
 import type { Logger } from '@sluice/logger/logger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-zod-openapi';
+import { createSerializerCompiler, validatorCompiler } from 'fastify-zod-openapi';
 import type { Redis } from 'ioredis';
 import { createApiMetrics } from './metrics.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerProblemErrors } from './plugins/problem-errors.ts';
+import { registerRequestInput } from './plugins/request-input.ts';
 import { healthRoutes } from './routes/health.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
 import { deliveryRoutes } from './routes/v1/deliveries.ts';
@@ -31,7 +32,10 @@ import { createDlqService } from './services/dlq-service.ts';
 import { createEventIngestService } from './services/event-ingest-service.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'OPERATOR_API_KEY' | 'awsEndpoints'>;
+  config: Pick<
+    Config,
+    'OPERATOR_API_KEY' | 'awsEndpoints' | 'REDIS_COMMAND_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'defaultTenantLimits'
+  >;
   aws: AwsRuntime;
   database: DatabaseHandle;
   /** A producer connection (fails fast while Redis is down). */
@@ -52,6 +56,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: MAX_BODY_BYTES,
+    // The whole request, body included, must arrive within this: a client that trickles bytes
+    // (or stops halfway) cannot hold a connection and its buffers for ever.
+    requestTimeout: deps.config.HTTP_REQUEST_TIMEOUT_MS,
+    // Node arms that timeout only when the server is created with it (Fastify sets it later),
+    // and checks it every 30 s by default: every second keeps it close to its value.
+    http: { requestTimeout: deps.config.HTTP_REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
+    // And answered within it: past it the client gets a 503 (the work itself may still finish,
+    // which an idempotent retry then finds), never a connection that just hangs.
+    handlerTimeout: deps.config.HTTP_REQUEST_TIMEOUT_MS,
     requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -62,8 +75,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // JSON only: other bodies answer 415 rather than reaching validation as strings.
   app.removeContentTypeParser('text/plain');
+  registerRequestInput(app);
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // JSON.stringify rather than fast-json-stringify: it writes numbers kept exactly
+  // (lossless-json.ts) verbatim, where a compiled serializer refuses them.
+  app.setSerializerCompiler(createSerializerCompiler({ stringify: JSON.stringify }));
 
   const tenants = createTenantsRepository(deps.database.db);
   const events = createEventsRepository(deps.database.db);
@@ -79,7 +95,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     regroup: (destinationId, orderingKey) => reassignOrderingKeys(deps.database.db, destinationId, orderingKey),
   });
   const apiKeys = createApiKeyService({ tenants, operatorApiKey: deps.config.OPERATOR_API_KEY });
-  const ingest = createEventIngestService({ events, jobs, logger: deps.logger, metrics });
+  const ingest = createEventIngestService({
+    events,
+    jobs,
+    logger: deps.logger,
+    metrics,
+    enqueueTimeoutMs: deps.config.REDIS_COMMAND_TIMEOUT_MS,
+  });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -12,8 +12,14 @@ if (config.usingDevEncryptionKey) {
 }
 if (!config.OPERATOR_API_KEY) logger.warn('OPERATOR_API_KEY is not set: operator routes answer 401.');
 
-const database = connectDatabase(config.DATABASE_URL, { max: 20, applicationName: 'sluice-api' });
-const redis = createProducerConnection(config.REDIS_URL);
+const database = connectDatabase(config.DATABASE_URL, {
+  max: 20,
+  applicationName: 'sluice-api',
+  statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  onConnectionError: (error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects'),
+});
+const redis = createProducerConnection(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
 redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 const aws = createAwsRuntime(config);
 const app = await buildApp({ config, aws, database, redis, logger });

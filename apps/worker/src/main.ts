@@ -7,9 +7,15 @@ import { startWorkers } from './workers.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
-const database = connectDatabase(config.DATABASE_URL, { max: 20, applicationName: 'sluice-worker' });
+const database = connectDatabase(config.DATABASE_URL, {
+  max: 20,
+  applicationName: 'sluice-worker',
+  statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  onConnectionError: (error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects'),
+});
 const workerRedis = createWorkerConnection(config.REDIS_URL);
-const producerRedis = createProducerConnection(config.REDIS_URL);
+const producerRedis = createProducerConnection(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
 for (const redis of [workerRedis, producerRedis]) {
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 }

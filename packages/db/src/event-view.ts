@@ -1,3 +1,4 @@
+import type { EventMetadata } from '@sluice/contracts/events';
 import type { EventRow } from './schema.ts';
 
 /** The canonical event as clients read it and destinations receive it. */
@@ -10,7 +11,7 @@ export interface EventView {
   idempotencyKey: string;
   correlationId: string | null;
   payload: Record<string, unknown>;
-  metadata: Record<string, string | number | boolean> | null;
+  metadata: EventMetadata | null;
   receivedAt: string;
 }
 

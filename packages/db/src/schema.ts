@@ -1,3 +1,4 @@
+import type { EventMetadata } from '@sluice/contracts/events';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -66,7 +67,7 @@ export const events = pgTable(
     customerExternalId: text('customer_external_id').notNull(),
     correlationId: text('correlation_id'),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    metadata: jsonb('metadata').$type<Record<string, string | number | boolean>>(),
+    metadata: jsonb('metadata').$type<EventMetadata>(),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     // Outbox state: null until the fan-out has created this event's deliveries. The sweeper
     // re-enqueues events left null (a crash between commit and enqueue, a flushed Redis).

@@ -1,5 +1,6 @@
 import type { AwsClientCache } from '@sluice/aws/clients';
 import type { DestinationCredentials } from '@sluice/aws/credentials';
+import type { EventMetadata } from '@sluice/contracts/events';
 import type { z } from 'zod';
 
 export type DestinationType = 'sqs' | 'sns' | 'kinesis';
@@ -16,7 +17,7 @@ export interface DeliverableEvent {
   /** Absent (not null) when the event has none. */
   correlationId?: string;
   payload: Record<string, unknown>;
-  metadata?: Record<string, string | number | boolean>;
+  metadata?: EventMetadata;
   /** ISO 8601. */
   receivedAt: string;
 }

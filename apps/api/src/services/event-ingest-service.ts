@@ -1,8 +1,10 @@
 import { canonicalJson, sha256Hex } from '@sluice/contracts/canonical-json';
 import { type EventInput, eventInputSchema } from '@sluice/contracts/events';
 import { type FieldError, toFieldErrors } from '@sluice/contracts/field-errors';
+import { findUnstorableText } from '@sluice/contracts/storable-text';
 import { newId } from '@sluice/db/ids';
 import type { EventsRepository, NewEvent } from '@sluice/db/repositories/events-repository';
+import { withTimeout } from '@sluice/errors/timeout';
 import type { JobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
 import type { ApiMetrics } from '../metrics.ts';
@@ -37,6 +39,8 @@ export function createEventIngestService(deps: {
   jobs: Pick<JobProducer, 'enqueueFanOuts'>;
   logger: Logger;
   metrics: Pick<ApiMetrics, 'eventsAccepted'>;
+  /** How long an answer waits for the fan-out enqueue; past it the sweeper enqueues later. */
+  enqueueTimeoutMs: number;
 }) {
   /**
    * Stores valid events in one statement, then enqueues their fan-out. Answers once the
@@ -85,11 +89,10 @@ export function createEventIngestService(deps: {
     const acceptedIds = [...inserted];
     if (acceptedIds.length > 0) {
       deps.metrics.eventsAccepted.inc(acceptedIds.length);
-      await deps.jobs
-        .enqueueFanOuts(acceptedIds.map((eventId) => ({ tenantId, eventId })))
-        .catch((error: unknown) =>
-          deps.logger.warn({ err: error, count: acceptedIds.length }, 'fan-out enqueue failed; the sweeper will retry'),
-        );
+      const enqueue = deps.jobs.enqueueFanOuts(acceptedIds.map((eventId) => ({ tenantId, eventId })));
+      await withTimeout(enqueue, deps.enqueueTimeoutMs, 'Redis').catch((error: unknown) =>
+        deps.logger.warn({ err: error, count: acceptedIds.length }, 'fan-out enqueue failed; the sweeper will retry'),
+      );
     }
     return results;
   }
@@ -105,9 +108,15 @@ export function createEventIngestService(deps: {
       const results: IngestResult[] = [];
       const valid: { index: number; input: EventInput }[] = [];
       items.forEach((item, index) => {
+        // The request-wide text check skips this body (config.bodyItemsCheckedAlone): an item
+        // with a NUL or a lone surrogate rejects only itself.
+        const unstorable = findUnstorableText(item).map(({ path, message }) => ({ path: path.join('.'), message }));
         const parsed = eventInputSchema.safeParse(item);
-        if (parsed.success) valid.push({ index, input: parsed.data });
-        else results.push({ index, status: 'rejected', errors: toFieldErrors(parsed.error.issues) });
+        if (parsed.success && unstorable.length === 0) valid.push({ index, input: parsed.data });
+        else {
+          const errors = [...(parsed.success ? [] : toFieldErrors(parsed.error.issues)), ...unstorable];
+          results.push({ index, status: 'rejected', errors });
+        }
       });
       results.push(...(await accept(tenantId, valid)));
       return results.sort((a, b) => a.index - b.index);

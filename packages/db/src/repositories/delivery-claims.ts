@@ -1,3 +1,4 @@
+import type { EventMetadata } from '@sluice/contracts/events';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import type { EventRow, LastError } from '../schema.ts';
@@ -41,7 +42,7 @@ interface ClaimedRow extends Record<string, unknown> {
   customer_external_id: string;
   correlation_id: string | null;
   payload: Record<string, unknown>;
-  metadata: Record<string, string | number | boolean> | null;
+  metadata: EventMetadata | null;
   received_at: Date;
   fanned_out_at: Date | null;
 }

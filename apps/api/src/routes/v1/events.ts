@@ -51,7 +51,7 @@ export function eventRoutes(deps: {
     });
 
     app.post('/v1/events/batch', {
-      config,
+      config: { ...config, bodyItemsCheckedAlone: true },
       schema: {
         tags,
         summary: 'Accept up to 500 events; each is accepted, a duplicate, or rejected on its own',
