@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './common.ts';
+import { tenantLimitsPatchSchema, tenantLimitsSchema } from './tenant-limits.ts';
 
 export const scopeSchema = z.enum(['ingest', 'admin']);
 export type Scope = z.infer<typeof scopeSchema>;
@@ -29,3 +30,14 @@ export const createdApiKeySchema = apiKeySchema
 
 export const tenantParamsSchema = z.object({ tenantId: z.string() });
 export const keyParamsSchema = z.object({ keyId: z.string() });
+
+export const updateTenantSchema = z
+  .strictObject({
+    name: createTenantSchema.shape.name.optional(),
+    limits: tenantLimitsPatchSchema.optional(),
+  })
+  .meta({ id: 'TenantUpdate' });
+
+export const tenantWithLimitsSchema = tenantSchema
+  .extend({ limits: tenantLimitsSchema })
+  .meta({ id: 'TenantWithLimits' });

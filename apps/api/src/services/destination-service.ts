@@ -4,6 +4,7 @@ import type { AwsIdentity } from '@sluice/aws/credentials';
 import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
 import { newId } from '@sluice/db/ids';
 import type { PageRequest } from '@sluice/db/pagination';
+import type { QuotaOutcome } from '@sluice/db/repositories/destination-quotas';
 import type {
   DestinationChanges,
   DestinationFilters,
@@ -15,7 +16,7 @@ import { authOf } from '@sluice/delivery/destination-runtime';
 import { testDestination } from '@sluice/destinations/destination-test';
 import { configureDestination, endpointOverrideFor } from '@sluice/destinations/registry';
 import type { DestinationType } from '@sluice/destinations/types';
-import { badRequest, notFound } from '@sluice/errors/app-error';
+import { AppError, badRequest, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
 import { toDestinationView } from './destination-views.ts';
 
@@ -35,6 +36,8 @@ export function createDestinationService(deps: {
   awsEndpoints: { sqs?: string | undefined; sns?: string | undefined; kinesis?: string | undefined };
   jobs: Pick<JobProducer, 'enqueueDrains'>;
   regroup: (destinationId: string, orderingKey: (event: EventRow) => string | null) => Promise<number>;
+  /** Inserts unless the tenant's destination quotas are used up (destination-quotas.ts). */
+  insertWithinQuota: (row: NewDestinationRow) => Promise<QuotaOutcome>;
 }) {
   const endpoints = Object.fromEntries(Object.entries(deps.awsEndpoints).filter(([, v]) => v)) as Record<
     string,
@@ -140,7 +143,7 @@ export function createDestinationService(deps: {
 
   return {
     async create(tenantId: string, input: CreateDestinationInput) {
-      const row = await deps.destinations.insert({
+      const outcome = await deps.insertWithinQuota({
         id: newId(),
         tenantId,
         customerExternalId: input.customerExternalId,
@@ -153,7 +156,13 @@ export function createDestinationService(deps: {
         retryMaxAttempts: input.retry?.maxAttempts ?? null,
         retryMaxAgeSeconds: input.retry?.maxAgeSeconds ?? null,
       });
-      return view(row);
+      if ('inserted' in outcome) return view(outcome.inserted);
+      const whose = outcome.exceeded === 'tenant' ? 'This tenant' : `Customer ${input.customerExternalId}`;
+      throw new AppError(
+        'quota_exceeded',
+        422,
+        `${whose} has ${outcome.count} destinations, its limit of ${outcome.limit}: delete one, or ask the operator for more.`,
+      );
     },
 
     async list(tenantId: string, filters: DestinationFilters, page: PageRequest) {

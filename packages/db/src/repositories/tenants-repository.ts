@@ -17,6 +17,18 @@ export function createTenantsRepository(db: Database) {
       return rows.length > 0;
     },
 
+    async get(tenantId: string): Promise<TenantRow | undefined> {
+      if (!isId(tenantId)) return undefined;
+      const [row] = await db.select().from(tenants).where(eq(tenants.id, tenantId));
+      return row;
+    },
+
+    async rename(tenantId: string, name: string): Promise<TenantRow | undefined> {
+      if (!isId(tenantId)) return undefined;
+      const [row] = await db.update(tenants).set({ name }).where(eq(tenants.id, tenantId)).returning();
+      return row;
+    },
+
     async list(page: PageRequest) {
       const rows = await db
         .select()

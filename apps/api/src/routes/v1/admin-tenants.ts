@@ -6,12 +6,16 @@ import {
   keyParamsSchema,
   tenantParamsSchema,
   tenantSchema,
+  tenantWithLimitsSchema,
+  updateTenantSchema,
 } from '@sluice/contracts/tenants';
 import type { TenantsRepository } from '@sluice/db/repositories/tenants-repository';
 import type { TenantRow } from '@sluice/db/schema';
+import { notFound } from '@sluice/errors/app-error';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
 import type { ApiKeyService } from '../../services/api-key-service.ts';
+import type { TenantLimitsService } from '../../services/tenant-limits-service.ts';
 
 const tenantView = (row: TenantRow) => ({ id: row.id, name: row.name, createdAt: row.createdAt.toISOString() });
 const config = { access: 'operator' as const };
@@ -20,7 +24,10 @@ const tags = ['Tenants and keys'];
 export function adminTenantRoutes(deps: {
   tenants: TenantsRepository;
   apiKeys: ApiKeyService;
+  limits: Pick<TenantLimitsService, 'forTenant' | 'update'>;
 }): FastifyPluginAsyncZodOpenApi {
+  const withLimits = async (row: TenantRow) => ({ ...tenantView(row), limits: await deps.limits.forTenant(row.id) });
+
   return async (app) => {
     app.post('/v1/admin/tenants', {
       config,
@@ -39,6 +46,39 @@ export function adminTenantRoutes(deps: {
       handler: async (request) => {
         const page = await deps.tenants.list(request.query);
         return { data: page.data.map(tenantView), nextCursor: page.nextCursor };
+      },
+    });
+
+    app.get('/v1/admin/tenants/:tenantId', {
+      config,
+      schema: {
+        tags,
+        params: tenantParamsSchema,
+        response: { 200: tenantWithLimitsSchema, ...errorResponses(401, 403, 404) },
+      },
+      handler: async (request) => {
+        const row = await deps.tenants.get(request.params.tenantId);
+        if (!row) throw notFound('Tenant');
+        return withLimits(row);
+      },
+    });
+
+    app.patch('/v1/admin/tenants/:tenantId', {
+      config,
+      schema: {
+        tags,
+        description: 'Renames the tenant and sets its limits; a limit set to null goes back to the service default.',
+        params: tenantParamsSchema,
+        body: updateTenantSchema,
+        response: { 200: tenantWithLimitsSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+      handler: async (request) => {
+        const { tenantId } = request.params;
+        const { name, limits } = request.body;
+        const row = name === undefined ? await deps.tenants.get(tenantId) : await deps.tenants.rename(tenantId, name);
+        if (!row) throw notFound('Tenant');
+        if (limits) await deps.limits.update(tenantId, limits);
+        return withLimits(row);
       },
     });
 

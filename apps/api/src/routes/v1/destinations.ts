@@ -23,7 +23,7 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       schema: {
         tags,
         body: createDestinationSchema,
-        response: { 201: destinationSchema, ...errorResponses(400, 401, 403) },
+        response: { 201: destinationSchema, ...errorResponses(400, 401, 403, 422) },
       },
       handler: async (request, reply) =>
         reply.status(201).send(await service.create(tenantOf(request).tenantId, request.body)),
@@ -75,13 +75,14 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
     });
 
     app.post('/v1/destinations/:id/test', {
-      config,
+      // Each test spends the service's own STS quota: per tenant, a few a minute.
+      config: { ...config, rateLimit: { bucket: 'destinationTests' as const, cost: () => 1 } },
       schema: {
         tags,
         description:
           'Assumes the role, reads the queue/topic/stream attributes, and sends one message of eventType sluice.test.',
         params,
-        response: { 200: destinationTestResultSchema, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: destinationTestResultSchema, ...errorResponses(400, 401, 403, 404, 429) },
       },
       handler: async (request) => service.test(tenantOf(request).tenantId, request.params.id),
     });
