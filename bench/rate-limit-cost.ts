@@ -3,10 +3,10 @@ import { registerRateLimits } from '@sluice/api/plugins/rate-limits';
 import { createLeasedLimiter } from '@sluice/api/rate-limit/leased-limiter';
 import type { ApiKeyService } from '@sluice/api/services/api-key-service';
 import { parseConfig } from '@sluice/config/env';
-import Fastify from 'fastify';
 import { createProducerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
 import { testRedisUrl } from '@sluice/testing/test-env';
+import Fastify from 'fastify';
 
 /**
  * `npx tsx bench/rate-limit-cost.ts`: the CPU the ingest limiter adds to a request, measured in
@@ -19,7 +19,11 @@ import { testRedisUrl } from '@sluice/testing/test-env';
  */
 const REQUESTS = 200_000;
 const redis = createProducerConnection(testRedisUrl);
-const limiter = createLeasedLimiter({ redis, keyPrefix: 'sluice:rate:bench:', logger: createLogger({ level: 'silent' }) });
+const limiter = createLeasedLimiter({
+  redis,
+  keyPrefix: 'sluice:rate:bench:',
+  logger: createLogger({ level: 'silent' }),
+});
 const limits = { rate: 1_000_000, burst: 100 };
 const tenants = Array.from({ length: 50 }, (_, i) => `tenant-${process.pid}-${i}`);
 

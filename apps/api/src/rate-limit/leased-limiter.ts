@@ -78,6 +78,7 @@ function decide(allowed: boolean, available: number, limits: BucketLimits, cost:
 export function createLeasedLimiter(deps: { redis: Redis; keyPrefix: string; logger: Logger }) {
   const buckets = new Map<string, TenantBucket>();
   let redisAwayUntil = 0;
+  let redisClockOffset: number | undefined;
 
   function bucketOf(id: string, limits: BucketLimits, now: number): TenantBucket {
     let bucket = buckets.get(id);
@@ -104,10 +105,16 @@ export function createLeasedLimiter(deps: { redis: Redis; keyPrefix: string; log
   /** Asks Redis for `need` tokens or more; resolves with how many were granted, or -1 when Redis failed. */
   function lease(id: string, bucket: TenantBucket, limits: BucketLimits, need: number, wanted: number) {
     const want = Math.min(limits.burst, Math.max(need, wanted, leaseSize(limits)));
-    const take = takeTokens(deps.redis, `${deps.keyPrefix}${id}`, limits, need, want);
+    const sentAt = Date.now();
+    // In Redis's clock; the offset is learnt from earlier answers (it errs early, by their latency).
+    const deadline = redisClockOffset === undefined ? 0 : sentAt + LEASE_TIMEOUT_MS + redisClockOffset;
+    const take = takeTokens(deps.redis, `${deps.keyPrefix}${id}`, limits, need, want, deadline);
     const leased = withTimeout(take, LEASE_TIMEOUT_MS, 'Redis')
-      .then(({ granted, left }) => {
+      .then(({ granted, left, redisNow }) => {
         const now = Date.now();
+        redisClockOffset = redisNow - now;
+        // Past its deadline by Redis's clock (the answer was at the edge of the timeout): as if timed out.
+        if (left < 0) throw new Error('the lease reached Redis after its deadline');
         if (bucket.leaseEndsAt <= now) bucket.local = 0;
         bucket.local += granted;
         bucket.leaseEndsAt = now + LEASE_LIFETIME_MS;
