@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { sampleEvent, startTestStack, type TestStack } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { destinationInput } from './destinations-support.ts';
 
 /**
  * Every string of every request (path, query, body, keys too) goes through one check, and
@@ -18,13 +19,7 @@ beforeAll(async () => {
     method: 'POST',
     url: '/v1/destinations',
     headers: admin,
-    payload: {
-      name: 'q',
-      customerExternalId: 'c1',
-      type: 'sqs',
-      config: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q' },
-      auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/r' },
-    },
+    payload: destinationInput(),
   });
   destinationId = created.json().id;
 });

@@ -2,6 +2,7 @@ import { sampleEvent, startTestStack, type TestStack } from '@sluice/testing/sta
 import { testRedisUrl } from '@sluice/testing/test-env';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { destinationInput } from './destinations-support.ts';
 
 /**
  * Per-tenant ingest limits shared by every API process (two apps over the same Redis here),
@@ -155,13 +156,7 @@ describe('the destination test limit', () => {
       method: 'POST',
       url: '/v1/destinations',
       headers: auth,
-      payload: {
-        name: 'q',
-        customerExternalId: 'c1',
-        type: 'sqs',
-        config: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q' },
-        auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/r' },
-      },
+      payload: destinationInput(),
     });
     const url = `/v1/destinations/${created.json().id}/test`;
     // The tests themselves fail (STS is unreachable here); what counts is that they ran.

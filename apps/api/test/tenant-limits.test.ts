@@ -1,5 +1,6 @@
 import { sampleEvent, startTestStack, type TestStack } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { destinationInput } from './destinations-support.ts';
 
 /**
  * Operator-set limits (GET/PATCH /v1/admin/tenants/{id}), destination quotas, and the API key
@@ -20,14 +21,7 @@ const tenantUrl = (id: string) => `/v1/admin/tenants/${id}`;
 const patch = (id: string, payload: object) =>
   a.app.inject({ method: 'PATCH', url: tenantUrl(id), headers: a.operator, payload });
 
-let counter = 0;
-const destination = (customerExternalId: string) => ({
-  name: `d${++counter}`,
-  customerExternalId,
-  type: 'sqs',
-  config: { queueUrl: `https://sqs.us-east-1.amazonaws.com/123456789012/q${counter}` },
-  auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/r' },
-});
+const destination = (customerExternalId: string) => destinationInput({ customerExternalId });
 
 describe('tenant limits', () => {
   it('shows the defaults, takes the operator’s own, and goes back to the default on null', async () => {

@@ -1,17 +1,15 @@
 import { createAwsRuntime } from '@sluice/aws/aws-runtime';
 import { loadConfigOrExit } from '@sluice/config/env';
-import { connectDatabase } from '@sluice/db/client';
+import { connectConfiguredDatabase } from '@sluice/db/client';
 import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
 import { startWorkers } from './workers.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
-const database = connectDatabase(config.DATABASE_URL, {
+const database = connectConfiguredDatabase(config, {
   max: 20,
   applicationName: 'sluice-worker',
-  statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-  connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   onConnectionError: (error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects'),
 });
 const workerRedis = createWorkerConnection(config.REDIS_URL);

@@ -1,3 +1,4 @@
+import type { Config } from '@sluice/config/env';
 import { parseJsonExact } from '@sluice/contracts/lossless-json';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -53,4 +54,16 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
   pool.on('error', onError);
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
+}
+
+/** A process's pool, with the timeouts of its configuration. */
+export function connectConfiguredDatabase(
+  config: Pick<Config, 'DATABASE_URL' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'DATABASE_CONNECT_TIMEOUT_MS'>,
+  options: Pick<ConnectOptions, 'max' | 'applicationName' | 'onConnectionError'> = {},
+): DatabaseHandle {
+  return connectDatabase(config.DATABASE_URL, {
+    ...options,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  });
 }

@@ -1,7 +1,7 @@
 import { buildApp } from '@sluice/api/app';
 import { createAwsRuntime } from '@sluice/aws/aws-runtime';
 import { parseConfig } from '@sluice/config/env';
-import { connectDatabase, type DatabaseHandle } from '@sluice/db/client';
+import { connectConfiguredDatabase, type DatabaseHandle } from '@sluice/db/client';
 import type { DrainOptions } from '@sluice/delivery/drain-service';
 import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
@@ -73,11 +73,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...awsEnv,
     ...options.env,
   });
-  const database = connectDatabase(config.DATABASE_URL, {
-    max: 20,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-  });
+  const database = connectConfiguredDatabase(config, { max: 20 });
   const redis = createProducerConnection(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   redis.on('error', () => {});
   const aws = createAwsRuntime(config);
