@@ -39,3 +39,11 @@ export function findUnstorableText(
   }
   return found;
 }
+
+/** The problems as field errors, paths dotted as validation errors name them (`payload.note`, `query.eventType`). */
+export function unstorableFieldErrors(value: unknown, prefix?: string): { path: string; message: string }[] {
+  return findUnstorableText(value).map(({ path, message }) => ({
+    path: [prefix, ...path.map(String)].filter((part) => part !== undefined).join('.') || 'body',
+    message,
+  }));
+}

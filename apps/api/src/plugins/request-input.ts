@@ -1,6 +1,5 @@
-import type { FieldError } from '@sluice/contracts/field-errors';
 import { ForbiddenJsonKeyError, parseRequestJson } from '@sluice/contracts/lossless-json';
-import { findUnstorableText } from '@sluice/contracts/storable-text';
+import { unstorableFieldErrors } from '@sluice/contracts/storable-text';
 import { AppError, badRequest } from '@sluice/errors/app-error';
 import type { FastifyInstance } from 'fastify';
 
@@ -30,14 +29,6 @@ function invalidJson(error: unknown): AppError {
   return new AppError('invalid_json', 400, `The body is not valid JSON: ${reason}`);
 }
 
-/** Dotted paths as validation errors name them: `name`, `config.queueUrl`, `query.eventType`, `params.id`. */
-function unstorableIn(value: unknown, prefix: string | undefined): FieldError[] {
-  return findUnstorableText(value).map(({ path, message }) => ({
-    path: [prefix, ...path.map(String)].filter((part) => part !== undefined).join('.') || 'body',
-    message,
-  }));
-}
-
 export function registerRequestInput(app: FastifyInstance) {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -52,9 +43,9 @@ export function registerRequestInput(app: FastifyInstance) {
 
   app.addHook('preValidation', async (request) => {
     const errors = [
-      ...unstorableIn(request.params, 'params'),
-      ...unstorableIn(request.query, 'query'),
-      ...(request.routeOptions.config.bodyItemsCheckedAlone ? [] : unstorableIn(request.body, undefined)),
+      ...unstorableFieldErrors(request.params, 'params'),
+      ...unstorableFieldErrors(request.query, 'query'),
+      ...(request.routeOptions.config.bodyItemsCheckedAlone ? [] : unstorableFieldErrors(request.body)),
     ];
     if (errors.length === 0) return;
     const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;

@@ -1,7 +1,7 @@
 import { canonicalJson, sha256Hex } from '@sluice/contracts/canonical-json';
 import { type EventInput, eventInputSchema } from '@sluice/contracts/events';
 import { type FieldError, toFieldErrors } from '@sluice/contracts/field-errors';
-import { findUnstorableText } from '@sluice/contracts/storable-text';
+import { unstorableFieldErrors } from '@sluice/contracts/storable-text';
 import { newId } from '@sluice/db/ids';
 import type { EventsRepository, NewEvent } from '@sluice/db/repositories/events-repository';
 import { withTimeout } from '@sluice/errors/timeout';
@@ -110,7 +110,7 @@ export function createEventIngestService(deps: {
       items.forEach((item, index) => {
         // The request-wide text check skips this body (config.bodyItemsCheckedAlone): an item
         // with a NUL or a lone surrogate rejects only itself.
-        const unstorable = findUnstorableText(item).map(({ path, message }) => ({ path: path.join('.'), message }));
+        const unstorable = unstorableFieldErrors(item);
         const parsed = eventInputSchema.safeParse(item);
         if (parsed.success && unstorable.length === 0) valid.push({ index, input: parsed.data });
         else {
