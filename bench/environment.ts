@@ -4,8 +4,9 @@ import { recreateDatabase } from '@sluice/db/migrate';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '@sluice/testing/aws-emulators';
 import { createQueue } from '@sluice/testing/aws-test-resources';
 import { type FakeSts, startFakeSts } from '@sluice/testing/fake-sts';
+import { startPrivateRedis } from '@sluice/testing/private-redis';
 import { FIFO_CUSTOMER, STANDARD_CUSTOMER } from './events.ts';
-import { type BenchProcess, benchFile, freePort, spawnNode, startPrivateRedis } from './processes.ts';
+import { type BenchProcess, benchFile, freePort, spawnNode } from './processes.ts';
 import { settings } from './settings.ts';
 
 /**
@@ -73,6 +74,8 @@ async function registerSqsDestination(
 
 export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   await resetDatabase(benchDatabaseUrl);
+  // Its own redis-server: INFO commandstats then counts Sluice's commands alone, not those of
+  // other test runs sharing the machine's Redis.
   const redis = await startPrivateRedis();
   const fakeSts = await startFakeSts();
   const fauxqs = await spawnNode({

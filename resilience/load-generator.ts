@@ -17,6 +17,8 @@ export interface LoadResult {
   retries: number;
   /** 5xx answers among them. */
   serverErrors: number;
+  /** How long the slowest request that was not accepted took (a 5xx, a timeout, a reset). */
+  slowestRefusalMs: number;
 }
 
 export async function runLoad(options: {
@@ -28,12 +30,13 @@ export async function runLoad(options: {
   durationMs: number;
   pauseMs: number;
 }): Promise<LoadResult> {
-  const result: LoadResult = { accepted: [], retries: 0, serverErrors: 0 };
+  const result: LoadResult = { accepted: [], retries: 0, serverErrors: 0, slowestRefusalMs: 0 };
   const stopAt = Date.now() + options.durationMs;
 
   async function post(lane: number, body: object): Promise<string> {
     // Bounded: an event is given up only if the API stays away for a minute, which fails the test.
     for (let attempt = 0; attempt < 600; attempt++) {
+      const started = performance.now();
       try {
         const response = await fetch(`${options.baseUrl(lane)}/v1/events`, {
           method: 'POST',
@@ -47,6 +50,7 @@ export async function runLoad(options: {
       } catch (error) {
         if (error instanceof Error && error.message.startsWith('event refused')) throw error;
       }
+      result.slowestRefusalMs = Math.max(result.slowestRefusalMs, performance.now() - started);
       result.retries += 1;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -1,32 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { Config } from '@sluice/config/env';
 import { consoleDistDir } from '@sluice/console/paths';
-import type { DatabaseHandle } from '@sluice/db/client';
-import { createAccessTokensRepository } from '@sluice/db/repositories/access-tokens-repository';
-import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
-import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
-import { createDeliveryStatsRepository } from '@sluice/db/repositories/delivery-stats-repository';
-import { createDestinationInspections } from '@sluice/db/repositories/destination-inspections';
-import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
-import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
-import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
-import { createEventsRepository } from '@sluice/db/repositories/events-repository';
-import { createSealedSecrets } from '@sluice/db/repositories/sealed-secrets';
-import { createTenantsRepository } from '@sluice/db/repositories/tenants-repository';
-import { createReplayService } from '@sluice/delivery/replay-service';
-import { createDestinationResolver } from '@sluice/destinations/resolver';
-import { createJobProducer } from '@sluice/jobs/producer';
 import { redisIsUp } from '@sluice/jobs/redis';
-import { createWakeUps } from '@sluice/jobs/wake-ups';
-import type { Logger } from '@sluice/logger/logger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-zod-openapi';
-import type { Redis } from 'ioredis';
-import { createApiMetrics } from './metrics.ts';
+import { createSerializerCompiler, validatorCompiler } from 'fastify-zod-openapi';
+import { createApiServices, type ServiceDeps } from './api-services.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerProblemErrors } from './plugins/problem-errors.ts';
+import { registerRateLimits } from './plugins/rate-limits.ts';
+import { registerRequestInput } from './plugins/request-input.ts';
+import { createLeasedLimiter } from './rate-limit/leased-limiter.ts';
 import { healthRoutes } from './routes/health.ts';
 import { adminEncryptionKeyRoutes } from './routes/v1/admin-encryption-keys.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
@@ -38,31 +22,16 @@ import { eventRoutes } from './routes/v1/events.ts';
 import { portalRoutes } from './routes/v1/portal.ts';
 import { statsRoutes } from './routes/v1/stats.ts';
 import { webAppRoutes } from './routes/web-app.ts';
-import { createApiKeyService } from './services/api-key-service.ts';
-import { createConsoleSessionService } from './services/console-session-service.ts';
-import { createDeliveryService } from './services/delivery-service.ts';
-import { createDestinationAwsChecks } from './services/destination-aws-checks.ts';
-import { createDestinationPreviewService } from './services/destination-preview-service.ts';
-import { createDestinationService } from './services/destination-service.ts';
-import { createDlqService } from './services/dlq-service.ts';
-import { createEventService } from './services/event-service.ts';
-import { createPortalService } from './services/portal-service.ts';
-import { createStatsService } from './services/stats-service.ts';
-import { createTenantService } from './services/tenant-service.ts';
 
-export interface AppDeps {
-  config: Pick<Config, 'OPERATOR_API_KEY' | 'awsEndpoints'> &
-    Partial<Pick<Config, 'SERVICE_PRINCIPAL_ARN' | 'PUBLIC_URL'>>;
-  aws: AwsRuntime;
-  database: DatabaseHandle;
-  /** A producer connection (fails fast while Redis is down). */
-  redis: Redis;
-  logger: Logger;
+export interface AppDeps extends ServiceDeps {
+  config: ServiceDeps['config'] & Pick<Config, 'HTTP_REQUEST_TIMEOUT_MS'> & Partial<Pick<Config, 'PUBLIC_URL'>>;
   /** The built console and portal pages (apps/console/dist by default). */
   webAppDir?: string;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+// How much longer than the request timeout an answer may take before the client gets a 503.
+const ANSWER_GRACE_MS = 5_000;
 
 // A client's own x-request-id is kept when it is a sane token; anything else (too long,
 // spaces, control characters that could split a header) is replaced.
@@ -75,6 +44,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: MAX_BODY_BYTES,
+    // The whole request, body included, must arrive within this: a client that trickles bytes
+    // (or stops halfway) cannot hold a connection and its buffers for ever.
+    requestTimeout: deps.config.HTTP_REQUEST_TIMEOUT_MS,
+    // Node arms that timeout only when the server is created with it (Fastify sets it later),
+    // and checks it every 30 s by default: every second keeps it close to its value.
+    http: { requestTimeout: deps.config.HTTP_REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
+    // And answered a little later: past that the client gets a 503 (the work itself may still
+    // finish, which an idempotent retry then finds), never a connection that just hangs.
+    handlerTimeout: deps.config.HTTP_REQUEST_TIMEOUT_MS + ANSWER_GRACE_MS,
     requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -85,71 +63,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // JSON only: other bodies answer 415 rather than reaching validation as strings.
   app.removeContentTypeParser('text/plain');
+  registerRequestInput(app);
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // JSON.stringify rather than fast-json-stringify: it writes numbers kept exactly
+  // (lossless-json.ts) verbatim, where a compiled serializer refuses them.
+  app.setSerializerCompiler(createSerializerCompiler({ stringify: JSON.stringify }));
 
-  const { executor } = deps.database;
-  const tenants = createTenantsRepository(executor);
-  const events = createEventsRepository(executor);
-  const deliveries = createDeliveriesRepository(executor);
-  const destinations = createDestinationsRepository(executor);
-  const dlq = createDlqRepository(executor);
-  const replays = createDlqReplaysRepository(executor);
-  const metrics = createApiMetrics({ backlog: () => deliveries.backlogByType() });
-  const jobs = createJobProducer(deps.redis);
-  const resolver = createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws });
-  const fanOutWakes = createWakeUps<string>({
-    keyOf: (tenantId) => tenantId,
-    send: (tenantIds) =>
-      jobs.enqueue(
-        'fanOut',
-        tenantIds.map((tenantId) => ({ tenantId })),
-      ),
-    onError: (error) => deps.logger.warn({ err: error }, 'fan-out wake-up failed; the sweeper will find the events'),
-  });
-  const destinationService = createDestinationService({
-    destinations,
-    aws: deps.aws,
-    resolver,
-    checks: createDestinationAwsChecks({
-      aws: deps.aws,
-      resolver,
-      inspections: createDestinationInspections(executor),
-    }),
-    jobs,
-    servicePrincipalArn: deps.config.SERVICE_PRINCIPAL_ARN,
-  });
-  const apiKeys = createApiKeyService({ tenants, operatorApiKey: deps.config.OPERATOR_API_KEY });
-  const eventService = createEventService({ events, deliveries, wakeFanOut: fanOutWakes.wake, metrics });
-  const dlqService = createDlqService({
-    database: deps.database,
-    dlq,
-    replays,
-    replay: createReplayService({ database: deps.database, dlq, replays, queue: createDeliveryQueue() }),
-    events,
-    deliveries,
-    jobs,
-    logger: deps.logger,
-    tenantExists: tenants.exists,
-  });
-  const accessTokens = createAccessTokensRepository(executor);
-  const consoleSessions = createConsoleSessionService({ tokens: accessTokens, apiKeys });
-  const portal = createPortalService({ tokens: accessTokens });
-
+  const services = createApiServices(deps);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
+    services.metrics.httpDuration.observe(
+      { method: request.method, route, status: reply.statusCode },
+      reply.elapsedTime / 1000,
+    );
   });
-  app.addHook('onClose', async () => {
-    await fanOutWakes.flush();
-    await jobs.close();
-  });
+  app.addHook('onClose', () => services.close());
 
   registerProblemErrors(app);
-  registerAuth(app, { apiKeys, consoleSessions, portal });
+  registerAuth(app, { apiKeys: services.apiKeys, consoleSessions: services.consoleSessions, portal: services.portal });
+  const limiter = (keyPrefix: string) => createLeasedLimiter({ redis: deps.redis, keyPrefix, logger: deps.logger });
+  registerRateLimits(app, {
+    limits: services.tenantLimits,
+    limiters: { ingest: limiter('sluice:rate:ingest:'), destinationTests: limiter('sluice:rate:destination-tests:') },
+  });
   await registerOpenApi(app);
 
   await app.register(
@@ -158,38 +97,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         postgres: async () => (await deps.database.pool.query('select 1')).rowCount === 1,
         redis: () => redisIsUp(deps.redis),
       },
-      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      metrics: async () => ({
+        contentType: services.metrics.registry.contentType,
+        body: await services.metrics.registry.metrics(),
+      }),
     }),
   );
-  await app.register(adminTenantRoutes({ tenants: createTenantService({ tenants }), apiKeys }));
-  await app.register(eventRoutes({ service: eventService }));
-  await app.register(
-    destinationRoutes({
-      service: destinationService,
-      previews: createDestinationPreviewService({ destinations, events, resolver }),
-    }),
-  );
-  await app.register(deliveryRoutes({ service: createDeliveryService({ deliveries }) }));
-  await app.register(
-    adminEncryptionKeyRoutes({ sealedSecrets: createSealedSecrets(executor), secrets: deps.aws.secrets }),
-  );
-  await app.register(dlqRoutes({ service: dlqService, mount: tenantDlqMount }));
-  await app.register(dlqRoutes({ service: dlqService, mount: operatorDlqMount }));
-  await app.register(statsRoutes({ stats: createStatsService({ stats: createDeliveryStatsRepository(executor) }) }));
-  await app.register(portalRoutes({ portal, publicUrl: deps.config.PUBLIC_URL }));
-  await app.register(
-    consoleSessionRoutes({
-      sessions: consoleSessions,
-      tenantName: async (tenantId) => (await tenants.get(tenantId))?.name ?? null,
-    }),
-  );
+  await app.register(adminTenantRoutes({ tenants: services.tenants, apiKeys: services.apiKeys }));
+  await app.register(adminEncryptionKeyRoutes({ sealedSecrets: services.sealedSecrets, secrets: deps.aws.secrets }));
+  await app.register(eventRoutes({ service: services.events }));
+  await app.register(destinationRoutes({ service: services.destinations, previews: services.previews }));
+  await app.register(deliveryRoutes({ service: services.deliveries }));
+  await app.register(dlqRoutes({ service: services.dlq, mount: tenantDlqMount }));
+  await app.register(dlqRoutes({ service: services.dlq, mount: operatorDlqMount }));
+  await app.register(statsRoutes({ stats: services.stats }));
+  await app.register(portalRoutes({ portal: services.portal, publicUrl: deps.config.PUBLIC_URL }));
+  await app.register(consoleSessionRoutes({ sessions: services.consoleSessions, tenantName: services.tenantName }));
   await app.register(
     webAppRoutes({
       distDir: deps.webAppDir ?? consoleDistDir,
-      portalFrameAncestors: async (sessionId) => {
-        const tenantId = await portal.tenantOfSession(sessionId);
-        return tenantId ? ((await tenants.get(tenantId))?.portalFrameAncestors ?? []) : [];
-      },
+      portalFrameAncestors: services.portalFrameAncestors,
     }),
   );
   return app;

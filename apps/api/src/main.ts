@@ -1,6 +1,6 @@
 import { createAwsRuntime } from '@sluice/aws/aws-runtime';
 import { loadConfigOrExit } from '@sluice/config/env';
-import { connectDatabase } from '@sluice/db/client';
+import { connectConfiguredDatabase } from '@sluice/db/client';
 import { createProducerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
 import { buildApp } from './app.ts';
@@ -12,8 +12,12 @@ if (config.usingDevEncryptionKey) {
 }
 if (!config.OPERATOR_API_KEY) logger.warn('OPERATOR_API_KEY is not set: operator routes answer 401.');
 
-const database = connectDatabase(config.DATABASE_URL, { max: 20, applicationName: 'sluice-api' });
-const redis = createProducerConnection(config.REDIS_URL);
+const database = connectConfiguredDatabase(config, {
+  max: 20,
+  applicationName: 'sluice-api',
+  onConnectionError: (error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects'),
+});
+const redis = createProducerConnection(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
 redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 const aws = createAwsRuntime(config);
 const app = await buildApp({ config, aws, database, redis, logger });

@@ -213,8 +213,8 @@ describe('a transform that fails', () => {
 
 describe('a bad preview request', () => {
   it.each([
-    ['neither event nor eventId', {}, ''],
-    ['both', { event: sampleEvent(), eventId: '019a5c1e-7b2f-7c3e-9d41-1f2e3a4b5c6d' }, ''],
+    ['neither event nor eventId', {}, 'body'],
+    ['both', { event: sampleEvent(), eventId: '019a5c1e-7b2f-7c3e-9d41-1f2e3a4b5c6d' }, 'body'],
     ['an invalid event', { event: sampleEvent({ occurredAt: 'yesterday' }) }, 'event.occurredAt'],
     ['an unknown field', { event: sampleEvent(), send: true }, 'send'],
   ])('answers 400 for %s', async (_case, body, path) => {

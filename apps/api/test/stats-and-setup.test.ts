@@ -74,6 +74,12 @@ describe('GET /v1/stats', () => {
       scoped.body.series.every((p: { delivered: number; dead: number }) => p.delivered === 0 && p.dead === 0),
     ).toBe(true);
     expect(scoped.body.dlqOpen).toBe(0);
+    // Nor when it names the other customer outright.
+    const named = await get(`/v1/stats?customerExternalId=${destination.customerExternalId}`, {
+      authorization: `Bearer ${portal.json().token}`,
+    });
+    expect(named.status).toBe(200);
+    expect(named.body.series.every((p: { delivered: number }) => p.delivered === 0)).toBe(true);
   });
 
   it('refuses a range backwards or too long, naming the field', async () => {

@@ -1,15 +1,19 @@
 import { createAwsRuntime } from '@sluice/aws/aws-runtime';
 import { loadConfigOrExit } from '@sluice/config/env';
-import { connectDatabase } from '@sluice/db/client';
+import { connectConfiguredDatabase } from '@sluice/db/client';
 import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
 import { startWorkers } from './workers.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
-const database = connectDatabase(config.DATABASE_URL, { max: 20, applicationName: 'sluice-worker' });
+const database = connectConfiguredDatabase(config, {
+  max: 20,
+  applicationName: 'sluice-worker',
+  onConnectionError: (error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects'),
+});
 const workerRedis = createWorkerConnection(config.REDIS_URL);
-const producerRedis = createProducerConnection(config.REDIS_URL);
+const producerRedis = createProducerConnection(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
 for (const redis of [workerRedis, producerRedis]) {
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 }

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let fx: DeliveryFixture;
 beforeAll(async () => {
-  fx = await startDeliveryFixture({ faults: true });
+  // Thousands of events posted at once: well past the default ingest rate, which is not tested here.
+  fx = await startDeliveryFixture({ faults: true, env: { DEFAULT_INGEST_PER_SECOND: '100000' } });
 });
 afterAll(() => fx.close());
 

@@ -27,6 +27,9 @@ const base64Key32 = z.string().refine((value) => Buffer.from(value, 'base64').le
   message: 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
 });
 
+const positiveMs = z.coerce.number().int().min(1).max(3_600_000);
+const count = z.coerce.number().int().min(1).max(1_000_000_000);
+
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -64,6 +67,17 @@ export const envSchema = z
     PUBLIC_URL: urlWithProtocols(['http:', 'https:'])
       .transform((value) => value.replace(/\/+$/, ''))
       .optional(),
+    // Timeouts: a dependency that hangs becomes a quick error (503, a retry), never a hung request.
+    DATABASE_STATEMENT_TIMEOUT_MS: positiveMs.default(10_000),
+    DATABASE_CONNECT_TIMEOUT_MS: positiveMs.default(3_000),
+    REDIS_COMMAND_TIMEOUT_MS: positiveMs.default(1_000),
+    HTTP_REQUEST_TIMEOUT_MS: positiveMs.default(30_000),
+    // Every tenant's limits unless an operator set its own (PATCH /v1/admin/tenants/{id}).
+    DEFAULT_INGEST_PER_SECOND: count.default(1000),
+    DEFAULT_INGEST_BURST: count.optional(),
+    DEFAULT_MAX_DESTINATIONS: count.default(1000),
+    DEFAULT_MAX_DESTINATIONS_PER_CUSTOMER: count.default(20),
+    DEFAULT_DESTINATION_TESTS_PER_MINUTE: count.default(20),
     AWS_REGION: z.string().min(1).optional(),
     // AWS clients kept (one per service, region and destination credentials); beyond it the least
     // recently used is forgotten (never closed while it sends: clients share their region's sockets).
@@ -103,11 +117,21 @@ export interface AwsEndpoints {
   sts?: string | undefined;
 }
 
+export interface TenantLimits {
+  ingestPerSecond: number;
+  ingestBurst: number;
+  maxDestinations: number;
+  maxDestinationsPerCustomer: number;
+  destinationTestsPerMinute: number;
+}
+
 export interface Config extends Env {
   /** The key used to encrypt stored AWS secrets; the dev key outside production. */
   encryptionKey: Buffer;
   previousEncryptionKeys: Buffer[];
   usingDevEncryptionKey: boolean;
+  /** A tenant's limits when the operator set none (API.md, "Keys and tenants"). */
+  defaultTenantLimits: TenantLimits;
   awsEndpoints: AwsEndpoints;
 }
 
@@ -134,6 +158,13 @@ export function parseConfig(source: Record<string, string | undefined> = process
     encryptionKey: Buffer.from(encryptionKey, 'base64'),
     previousEncryptionKeys: (env.ENCRYPTION_KEYS_PREVIOUS ?? []).map((key) => Buffer.from(key, 'base64')),
     usingDevEncryptionKey: encryptionKey === DEV_ENCRYPTION_KEY,
+    defaultTenantLimits: {
+      ingestPerSecond: env.DEFAULT_INGEST_PER_SECOND,
+      ingestBurst: env.DEFAULT_INGEST_BURST ?? env.DEFAULT_INGEST_PER_SECOND * 2,
+      maxDestinations: env.DEFAULT_MAX_DESTINATIONS,
+      maxDestinationsPerCustomer: env.DEFAULT_MAX_DESTINATIONS_PER_CUSTOMER,
+      destinationTestsPerMinute: env.DEFAULT_DESTINATION_TESTS_PER_MINUTE,
+    },
     awsEndpoints: {
       sqs: env.AWS_ENDPOINT_URL_SQS ?? shared,
       sns: env.AWS_ENDPOINT_URL_SNS ?? shared,

@@ -73,6 +73,26 @@ describe('configuration', () => {
     });
   });
 
+  it('has the contract’s default tenant limits, and a burst of twice the rate unless one is given', () => {
+    expect(parseConfig({}).defaultTenantLimits).toEqual({
+      ingestPerSecond: 1000,
+      ingestBurst: 2000,
+      maxDestinations: 1000,
+      maxDestinationsPerCustomer: 20,
+      destinationTestsPerMinute: 20,
+    });
+    expect(parseConfig({ DEFAULT_INGEST_PER_SECOND: '50' }).defaultTenantLimits).toMatchObject({
+      ingestPerSecond: 50,
+      ingestBurst: 100,
+    });
+    expect(parseConfig({ DEFAULT_INGEST_BURST: '7' }).defaultTenantLimits.ingestBurst).toBe(7);
+    const problems = problemsOf({ DEFAULT_INGEST_PER_SECOND: '0', REDIS_COMMAND_TIMEOUT_MS: 'soon' });
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toMatch(
+      /DEFAULT_INGEST_PER_SECOND[\s\S]*REDIS_COMMAND_TIMEOUT_MS|REDIS_COMMAND_TIMEOUT_MS[\s\S]*DEFAULT_INGEST_PER_SECOND/,
+    );
+  });
+
   it('makes a process exit with code 1 and every problem listed', () => {
     const cli = fileURLToPath(new URL('../../db/src/migrate-cli.ts', import.meta.url));
     const result = spawnSync(process.execPath, ['--import', 'tsx', cli], {

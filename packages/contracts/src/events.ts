@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './common.ts';
-import { findUnstorableText } from './storable-text.ts';
+import { isRawJsonNumber, type RawJsonNumber } from './lossless-json.ts';
 
 // Anything but control, format and unassigned code points.
 const printable = /^[^\p{C}]+$/u;
@@ -8,17 +8,27 @@ const printable = /^[^\p{C}]+$/u;
 export const MAX_PAYLOAD_DEPTH = 32;
 
 function depthOf(value: unknown, depth = 0): number {
-  if (depth > MAX_PAYLOAD_DEPTH || value === null || typeof value !== 'object') return depth;
+  if (depth > MAX_PAYLOAD_DEPTH || value === null || typeof value !== 'object' || isRawJsonNumber(value)) return depth;
   let deepest = depth + 1;
   for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child, depth + 1));
   return deepest;
 }
 
+// A number with more digits than a double holds, kept exactly by the request parser (lossless-json.ts).
+const exactNumber = z
+  .custom<RawJsonNumber>(isRawJsonNumber, 'must be a string, a number or a boolean')
+  .meta({ override: { type: 'number' } });
+const metadataValue = z
+  .union([z.string(), z.number(), exactNumber, z.boolean()])
+  .meta({ override: { type: ['string', 'number', 'boolean'] } });
+const metadataSchema = z
+  .record(z.string(), metadataValue)
+  .meta({ description: 'Flat object of string, number or boolean values; numbers keep every digit' });
+export type EventMetadata = z.infer<typeof metadataSchema>;
+
 const jsonObject = z
   .record(z.string(), z.unknown())
   .refine((value) => depthOf(value) <= MAX_PAYLOAD_DEPTH, `must nest at most ${MAX_PAYLOAD_DEPTH} levels deep`);
-
-const metadataSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
 export const eventInputSchema = z
   .strictObject({
@@ -34,11 +44,8 @@ export const eventInputSchema = z
     customerExternalId: z.string().min(1).max(256),
     idempotencyKey: z.string().min(1).max(256).regex(printable, 'must contain only printable characters'),
     correlationId: z.string().min(1).max(256).nullish(),
-    payload: jsonObject.meta({ description: 'The event body: any JSON object' }),
-    metadata: metadataSchema.optional().meta({ description: 'Flat object of string, number or boolean values' }),
-  })
-  .superRefine((event, ctx) => {
-    for (const problem of findUnstorableText(event)) ctx.addIssue({ code: 'custom', ...problem });
+    payload: jsonObject.meta({ description: 'The event body: any JSON object; numbers keep every digit' }),
+    metadata: metadataSchema.optional(),
   })
   .meta({ id: 'EventInput' });
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { timestampSchema } from './common.ts';
+import { idFilterSchema, timestampSchema } from './common.ts';
 
 const MAX_POINTS = 1_500;
 const stepMs = { minute: 60_000, hour: 3_600_000 } as const;
 
 export const statsQuerySchema = z
   .object({
-    destinationId: z.string().min(1).max(64).optional(),
+    destinationId: idFilterSchema.optional(),
     customerExternalId: z.string().min(1).max(256).optional(),
     from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Default: 60 intervals before `to`' }),
     to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Default: now' }),

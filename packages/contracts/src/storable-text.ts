@@ -1,3 +1,5 @@
+import { isRawJsonNumber } from './lossless-json.ts';
+
 /**
  * PostgreSQL cannot store U+0000 in text or jsonb, and a lone UTF-16 surrogate is not
  * Unicode at all: both are refused up front (400 naming the field) instead of failing at
@@ -28,7 +30,7 @@ export function findUnstorableText(
     if (message) found.push({ path, message });
   } else if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) findUnstorableText(item, [...path, index], found);
-  } else if (value !== null && typeof value === 'object') {
+  } else if (value !== null && typeof value === 'object' && !isRawJsonNumber(value)) {
     for (const [key, child] of Object.entries(value)) {
       const keyProblem = problemWith(key);
       if (keyProblem) found.push({ path: [...path, key], message: `has a key that ${keyProblem}` });
@@ -36,4 +38,12 @@ export function findUnstorableText(
     }
   }
   return found;
+}
+
+/** The problems as field errors, paths dotted as validation errors name them (`payload.note`, `query.eventType`). */
+export function unstorableFieldErrors(value: unknown, prefix?: string): { path: string; message: string }[] {
+  return findUnstorableText(value).map(({ path, message }) => ({
+    path: [prefix, ...path.map(String)].filter((part) => part !== undefined).join('.') || 'body',
+    message,
+  }));
 }

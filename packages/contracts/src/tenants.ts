@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, pathIdSchema, timestampSchema } from './common.ts';
 import { tenantPortalSettingsSchema } from './portal.ts';
+import { tenantLimitsPatchSchema, tenantLimitsSchema } from './tenant-limits.ts';
 
 export const scopeSchema = z.enum(['ingest', 'admin']);
 export type Scope = z.infer<typeof scopeSchema>;
@@ -22,6 +23,7 @@ export const updateTenantSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
     portal: tenantPortalSettingsSchema.optional(),
+    limits: tenantLimitsPatchSchema.optional(),
   })
   .meta({ id: 'TenantUpdate' });
 
@@ -53,3 +55,7 @@ export const createdApiKeySchema = apiKeySchema
 
 export const tenantParamsSchema = z.object({ tenantId: pathIdSchema });
 export const keyParamsSchema = z.object({ keyId: pathIdSchema });
+
+export const tenantWithLimitsSchema = tenantSchema
+  .extend({ limits: tenantLimitsSchema })
+  .meta({ id: 'TenantWithLimits' });

@@ -1,4 +1,9 @@
-import { type DeliverableEvent, type EventView, toDeliverableEvent } from '@sluice/contracts/events';
+import {
+  type DeliverableEvent,
+  type EventMetadata,
+  type EventView,
+  toDeliverableEvent,
+} from '@sluice/contracts/events';
 import type { EventRow } from './schema/events.ts';
 
 /** The stored event as clients read it (destinations receive toDeliverableEvent of it). */
@@ -30,7 +35,7 @@ export interface EventColumns {
   idempotency_key: string;
   correlation_id: string | null;
   payload: Record<string, unknown>;
-  metadata: Record<string, string | number | boolean> | null;
+  metadata: EventMetadata | null;
   received_at: Date;
 }
 

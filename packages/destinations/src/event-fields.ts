@@ -1,3 +1,4 @@
+import { isRawJsonNumber } from '@sluice/contracts/lossless-json';
 import { z } from 'zod';
 import type { DeliverableEvent } from './types.ts';
 
@@ -57,7 +58,7 @@ export const fieldPathSchema = z
 
 function child(value: unknown, segment: string): unknown {
   if (Array.isArray(value)) return /^\d+$/.test(segment) ? value[Number(segment)] : undefined;
-  if (typeof value === 'object' && value !== null && Object.hasOwn(value, segment)) {
+  if (typeof value === 'object' && value !== null && !isRawJsonNumber(value) && Object.hasOwn(value, segment)) {
     return Object.getOwnPropertyDescriptor(value, segment)?.value;
   }
   return undefined;
@@ -75,5 +76,8 @@ export function readEventField(event: DeliverableEvent, path: string): string | 
   }
   if (typeof value === 'string') return value.length > 0 ? value : null;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  // A number a double cannot hold keeps its digits (lossless-json.ts), so two ids that differ
+  // only past the 16th digit are two groups.
+  if (isRawJsonNumber(value)) return value.rawJSON;
   return null;
 }

@@ -14,6 +14,13 @@ export function createJobProducer(connection: Redis) {
       // Errors surface on each add(); without a listener they would crash the process.
       found.on('error', () => {});
       queues.set(queue, found);
+      // A queue first used while Redis is down or hangs fails its start-up (BullMQ's version
+      // check) for good: forget it, so the next enqueue builds a new one once Redis answers.
+      const created = found;
+      created.waitUntilReady().catch(() => {
+        if (queues.get(queue) === created) queues.delete(queue);
+        void created.close().catch(() => {});
+      });
     }
     return found;
   };

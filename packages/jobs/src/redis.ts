@@ -1,15 +1,17 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
- * Producers (the API, the sweeper) fail fast while Redis is away: the event is already
- * in PostgreSQL and the sweeper enqueues it later. Workers instead wait for Redis to
+ * Producers (the API, the sweeper) fail fast while Redis is away or hangs: the event is
+ * already in PostgreSQL and the sweeper enqueues it later. Workers instead wait for Redis to
  * come back (BullMQ requires maxRetriesPerRequest: null on their connection).
  */
-export function createProducerConnection(url: string): Redis {
+export function createProducerConnection(url: string, options: { commandTimeoutMs?: number } = {}): Redis {
   return new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    // A Redis that accepts the connection but never answers (frozen, overloaded) fails each command.
+    commandTimeout: options.commandTimeoutMs ?? 1_000,
     lazyConnect: false,
   } satisfies RedisOptions);
 }

@@ -71,6 +71,8 @@ export interface DeliveryFixtureOptions {
   drain?: Partial<DrainOptions>;
   /** false: no workers in this process (a test runs them as child processes). */
   workers?: boolean;
+  /** More configuration (limits, timeouts), as environment variables. */
+  env?: Record<string, string>;
 }
 
 export async function startDeliveryFixture(options: DeliveryFixtureOptions = {}): Promise<DeliveryFixture> {
@@ -84,7 +86,12 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
     ...(proxy ? { AWS_ENDPOINT_URL_SQS: proxy.endpoint, AWS_ENDPOINT_URL_SNS: proxy.endpoint } : {}),
     ...(eventBridgeProxy ? { AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeProxy.endpoint } : {}),
   };
-  const stack = await startTestStack({ workers: options.workers ?? true, awsEnv, drain: options.drain });
+  const stack = await startTestStack({
+    workers: options.workers ?? true,
+    awsEnv,
+    drain: options.drain,
+    ...(options.env ? { env: options.env } : {}),
+  });
   const tenantId = (await stack.createTenant()).id;
   const { auth } = await stack.createKey(tenantId, ['admin']);
   const aws = emulatorClients(emulators);

@@ -43,9 +43,14 @@ export async function startServiceProcess(
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const deadline = Date.now() + 20_000;
+  // Generous: tsx compiles on start, and a shared 2-core machine can be slow.
+  const deadline = Date.now() + 45_000;
   while (!output.includes(readyLine)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${kind} did not start:\n${output}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Not left running on a slow start: an orphaned worker would take the next tests' jobs.
+      child.kill('SIGKILL');
+      throw new Error(`${kind} did not start:\n${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return { child, output: () => output, exited, kill: (signal) => child.kill(signal) };

@@ -1,7 +1,7 @@
 import { buildApp } from '@sluice/api/app';
 import { createAwsRuntime } from '@sluice/aws/aws-runtime';
 import { parseConfig } from '@sluice/config/env';
-import { connectDatabase, type DatabaseHandle } from '@sluice/db/client';
+import { connectConfiguredDatabase, type DatabaseHandle } from '@sluice/db/client';
 import type { DrainOptions } from '@sluice/delivery/drain-service';
 import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
@@ -38,6 +38,8 @@ export interface TestStackOptions {
   /** Point the stack elsewhere, e.g. at a port where nothing listens. */
   databaseUrl?: string;
   redisUrl?: string;
+  /** More configuration (limits, timeouts), as environment variables. */
+  env?: Record<string, string>;
   /** Receives every log line (JSON, after redaction) at level trace, to check what is logged. */
   logStream?: { write(line: string): void };
 }
@@ -69,9 +71,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     REDIS_URL: options.redisUrl ?? testRedisUrl,
     ...(operatorKey ? { OPERATOR_API_KEY: operatorKey } : {}),
     ...awsEnv,
+    ...options.env,
   });
-  const database = connectDatabase(config.DATABASE_URL, { max: 20 });
-  const redis = createProducerConnection(config.REDIS_URL);
+  const database = connectConfiguredDatabase(config, { max: 20 });
+  const redis = createProducerConnection(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   redis.on('error', () => {});
   const aws = createAwsRuntime(config);
   const app = await buildApp({ config, aws, database, redis, logger });

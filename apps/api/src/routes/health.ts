@@ -1,7 +1,11 @@
+import { withTimeout } from '@sluice/errors/timeout';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
 
 const config = { access: 'public' as const };
+// Each check gets this long, all at once: /readyz answers within about 1.5 s even when a
+// store hangs (a load balancer's probe must not time out instead).
+const CHECK_TIMEOUT_MS = 1_500;
 const statusSchema = z.object({ status: z.string(), checks: z.record(z.string(), z.boolean()).optional() });
 
 export function healthRoutes(deps: {
@@ -18,7 +22,9 @@ export function healthRoutes(deps: {
       schema: { tags: ['Operations'], response: { 200: statusSchema, 503: statusSchema } },
       handler: async (_request, reply) => {
         const names = Object.keys(deps.checks);
-        const answers = await Promise.all(names.map((name) => deps.checks[name]!().catch(() => false)));
+        const answers = await Promise.all(
+          names.map((name) => withTimeout(deps.checks[name]!(), CHECK_TIMEOUT_MS, name).catch(() => false)),
+        );
         const checks = Object.fromEntries(names.map((name, i) => [name, answers[i]!]));
         const ready = answers.every(Boolean);
         return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });

@@ -3,12 +3,13 @@ import type { AwsIdentity } from '@sluice/aws/service-identity';
 import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
 import { newId } from '@sluice/db/ids';
 import type { PageRequest } from '@sluice/db/pagination';
+import type { QuotaOutcome } from '@sluice/db/repositories/destination-quotas';
 import type {
   DestinationChanges,
   DestinationFilters,
   DestinationsRepository,
 } from '@sluice/db/repositories/destinations-repository';
-import type { DestinationRow } from '@sluice/db/schema/destinations';
+import type { DestinationRow, NewDestinationRow } from '@sluice/db/schema/destinations';
 import type { DestinationResolver } from '@sluice/destinations/resolver';
 import { AppError, badRequest, forbidden, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
@@ -26,6 +27,8 @@ export function createDestinationService(deps: {
   jobs: Pick<JobProducer, 'enqueue'>;
   /** SERVICE_PRINCIPAL_ARN: the principal trust policies name, instead of asking STS. */
   servicePrincipalArn?: string | undefined;
+  /** Inserts unless the tenant's destination quotas are used up (destination-quotas.ts). */
+  insertWithinQuota: (row: NewDestinationRow) => Promise<QuotaOutcome>;
 }) {
   /** Sluice's own principal for trust policies; undefined when STS cannot say (the broker remembers a failure). */
   const identity = async (): Promise<AwsIdentity | undefined> =>
@@ -58,7 +61,7 @@ export function createDestinationService(deps: {
       }
       const { config } = inputs.validated(input.type, input.config, input.transform);
       if (input.auth.mode === 'assume_role') await deps.checks.refuseServiceAccountRole(input.auth.roleArn);
-      const row = await deps.destinations.insert({
+      const outcome = await deps.insertWithinQuota({
         id: newId(),
         tenantId: scope.tenantId,
         customerExternalId: input.customerExternalId,
@@ -72,7 +75,15 @@ export function createDestinationService(deps: {
         retryMaxAttempts: input.retry?.maxAttempts ?? null,
         retryMaxAgeSeconds: input.retry?.maxAgeSeconds ?? null,
       });
-      return view(await deps.checks.inspect(row));
+      if (!('inserted' in outcome)) {
+        const whose = outcome.exceeded === 'tenant' ? 'This tenant' : `Customer ${input.customerExternalId}`;
+        throw new AppError(
+          'quota_exceeded',
+          422,
+          `${whose} has ${outcome.count} destinations, its limit of ${outcome.limit}: delete one, or ask the operator for more.`,
+        );
+      }
+      return view(await deps.checks.inspect(outcome.inserted));
     },
 
     async list(scope: TenantScope, filters: DestinationFilters, page: PageRequest) {

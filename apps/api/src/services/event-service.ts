@@ -1,6 +1,7 @@
 import { canonicalJson, sha256Hex } from '@sluice/contracts/canonical-json';
 import { type EventInput, eventInputSchema } from '@sluice/contracts/events';
 import { type FieldError, toFieldErrors } from '@sluice/contracts/field-errors';
+import { unstorableFieldErrors } from '@sluice/contracts/storable-text';
 import { newId } from '@sluice/db/ids';
 import type { PageRequest } from '@sluice/db/pagination';
 import { encodeCursor } from '@sluice/db/pagination';
@@ -115,9 +116,15 @@ export function createEventService(deps: {
       const results: IngestResult[] = [];
       const valid: { index: number; input: EventInput }[] = [];
       items.forEach((item, index) => {
+        // The request-wide text check skips this body (config.bodyItemsCheckedAlone): an item
+        // with a NUL or a lone surrogate rejects only itself.
+        const unstorable = unstorableFieldErrors(item);
         const parsed = eventInputSchema.safeParse(item);
-        if (parsed.success) valid.push({ index, input: parsed.data });
-        else results.push({ index, status: 'rejected', errors: toFieldErrors(parsed.error.issues) });
+        if (parsed.success && unstorable.length === 0) valid.push({ index, input: parsed.data });
+        else {
+          const errors = [...(parsed.success ? [] : toFieldErrors(parsed.error.issues)), ...unstorable];
+          results.push({ index, status: 'rejected', errors });
+        }
       });
       results.push(...(await accept(tenantId, valid)));
       return results.sort((a, b) => a.index - b.index);

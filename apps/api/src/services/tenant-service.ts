@@ -1,11 +1,18 @@
 import type { UpdateTenantInput } from '@sluice/contracts/tenants';
 import type { PageRequest } from '@sluice/db/pagination';
 import type { TenantsRepository } from '@sluice/db/repositories/tenants-repository';
+import type { TenantRow } from '@sluice/db/schema/tenants';
 import { notFound } from '@sluice/errors/app-error';
 import { toApiKeyView, toTenantView } from '../views/records.ts';
+import type { TenantLimitsService } from './tenant-limits-service.ts';
 
-/** The operator's tenants and their settings. */
-export function createTenantService(deps: { tenants: TenantsRepository }) {
+/** The operator's tenants and their settings (limits, portal). */
+export function createTenantService(deps: {
+  tenants: TenantsRepository;
+  limits: Pick<TenantLimitsService, 'forTenant' | 'update'>;
+}) {
+  const withLimits = async (row: TenantRow) => ({ ...toTenantView(row), limits: await deps.limits.forTenant(row.id) });
+
   return {
     create: async (name: string) => toTenantView(await deps.tenants.create(name)),
 
@@ -17,7 +24,7 @@ export function createTenantService(deps: { tenants: TenantsRepository }) {
     async get(tenantId: string) {
       const row = await deps.tenants.get(tenantId);
       if (!row) throw notFound('Tenant');
-      return toTenantView(row);
+      return withLimits(row);
     },
 
     async update(tenantId: string, input: UpdateTenantInput) {
@@ -26,7 +33,8 @@ export function createTenantService(deps: { tenants: TenantsRepository }) {
         ...(input.portal ? { portalFrameAncestors: input.portal.frameAncestors } : {}),
       });
       if (!row) throw notFound('Tenant');
-      return toTenantView(row);
+      if (input.limits) await deps.limits.update(tenantId, input.limits);
+      return withLimits(row);
     },
 
     /** The tenant's keys (never the keys themselves: only their names, scopes and dates). */

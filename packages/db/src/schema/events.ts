@@ -1,3 +1,4 @@
+import type { EventMetadata } from '@sluice/contracts/events';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -38,7 +39,7 @@ export const events = pgTable(
     customerExternalId: text('customer_external_id').notNull(),
     correlationId: text('correlation_id'),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    metadata: jsonb('metadata').$type<Record<string, string | number | boolean>>(),
+    metadata: jsonb('metadata').$type<EventMetadata>(),
     // Bytes of the payload and metadata JSON: bounds what one list page or claim loads.
     bytes: integer('bytes').notNull().default(0),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * Ids are UUIDv7 made by the application: they sort by creation time, so "newest first"
@@ -28,8 +28,31 @@ export const apiKeys = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_tenant_idx').on(t.tenantId)],
+  (t) => [
+    uniqueIndex('api_keys_key_hash_key').on(t.keyHash),
+    index('api_keys_tenant_idx').on(t.tenantId),
+    // Every API process asks a few times a second for keys revoked lately (it forgets them at once).
+    index('api_keys_revoked_idx').on(t.revokedAt).where(sql`${t.revokedAt} is not null`),
+  ],
+);
+
+/** A tenant's own limits, set by an operator; a null column means the environment's default. */
+export const tenantLimits = pgTable(
+  'tenant_limits',
+  {
+    tenantId: uuid('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id),
+    ingestPerSecond: integer('ingest_per_second'),
+    ingestBurst: integer('ingest_burst'),
+    maxDestinations: integer('max_destinations'),
+    maxDestinationsPerCustomer: integer('max_destinations_per_customer'),
+    destinationTestsPerMinute: integer('destination_tests_per_minute'),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('tenant_limits_updated_idx').on(t.updatedAt)],
 );
 
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type TenantLimitsRow = typeof tenantLimits.$inferSelect;

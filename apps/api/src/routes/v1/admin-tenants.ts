@@ -7,6 +7,7 @@ import {
   keyParamsSchema,
   tenantParamsSchema,
   tenantSchema,
+  tenantWithLimitsSchema,
   updateTenantSchema,
 } from '@sluice/contracts/tenants';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
@@ -40,7 +41,11 @@ export function adminTenantRoutes(deps: {
 
     app.get('/v1/admin/tenants/:tenantId', {
       config,
-      schema: { tags, params: tenantParamsSchema, response: { 200: tenantSchema, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags,
+        params: tenantParamsSchema,
+        response: { 200: tenantWithLimitsSchema, ...errorResponses(401, 403, 404) },
+      },
       handler: async (request) => deps.tenants.get(request.params.tenantId),
     });
 
@@ -48,10 +53,11 @@ export function adminTenantRoutes(deps: {
       config,
       schema: {
         tags,
-        description: 'portal.frameAncestors: the origins allowed to embed this tenant’s customer portal.',
+        description:
+          'Renames the tenant, sets its limits (a limit set to null goes back to the service default) and portal.frameAncestors (the origins allowed to embed its customer portal).',
         params: tenantParamsSchema,
         body: updateTenantSchema,
-        response: { 200: tenantSchema, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: tenantWithLimitsSchema, ...errorResponses(400, 401, 403, 404) },
       },
       handler: async (request) => deps.tenants.update(request.params.tenantId, request.body),
     });

@@ -30,7 +30,7 @@ export function destinationRoutes(deps: {
         tags,
         body: createDestinationSchema,
         description: 'A portal token may create destinations only for its own customerExternalId (else 403).',
-        response: { 201: destinationSchema, ...errorResponses(400, 401, 403) },
+        response: { 201: destinationSchema, ...errorResponses(400, 401, 403, 422) },
       },
       handler: async (request, reply) => reply.status(201).send(await service.create(scopeOf(request), request.body)),
     });
@@ -81,7 +81,8 @@ export function destinationRoutes(deps: {
     });
 
     app.post('/v1/destinations/:id/test', {
-      config,
+      // Each test spends the service's own STS quota: per tenant, a few a minute.
+      config: { ...config, rateLimit: { bucket: 'destinationTests' as const, cost: () => 1 } },
       schema: {
         tags,
         description:
@@ -90,7 +91,7 @@ export function destinationRoutes(deps: {
           'passes it), reads the queue/topic/stream attributes (its size limit is kept for later deliveries), and ' +
           'sends one message of eventType sluice.test.',
         params,
-        response: { 200: destinationTestResultSchema, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: destinationTestResultSchema, ...errorResponses(400, 401, 403, 404, 429) },
       },
       handler: async (request) => service.test(scopeOf(request), request.params.id),
     });

@@ -135,12 +135,13 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
       schema: {
         tags,
         description:
-          'Replays, in the background and at a controlled rate, every open entry that matches the filters now.',
-        body: mount.filters.strict(),
+          'Replays, in the background and at a controlled rate, every open entry that matches the filters now. ' +
+          'Without a body (or with {}), every open entry.',
+        body: mount.filters.strict().nullish(),
         response: { 202: bulkReplayAcceptedSchema, ...errorResponses(400, 401, 403) },
       },
       handler: async (request, reply) => {
-        const filters = customerFilters(request, request.body);
+        const filters = customerFilters(request, request.body ?? {});
         return reply
           .status(202)
           .send(await service.startBulkReplay(mount.scope(request, tenantIdOf(filters)), filters, actorOf(request)));

@@ -9,23 +9,41 @@ import {
   eventWithDeliveriesSchema,
 } from '@sluice/contracts/events';
 import { AppError } from '@sluice/errors/app-error';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
 import { tenantOf } from '../../plugins/auth.ts';
 import type { EventService } from '../../services/event-service.ts';
 
-const config = { access: 'events' as const };
+// Reads show the tenant's ingest bucket in their headers; writes spend it, one token per event.
+const config = { access: 'events' as const, rateLimit: { bucket: 'ingest' as const } };
+const oneEvent = { ...config, rateLimit: { bucket: 'ingest' as const, cost: () => 1 } };
+const eachEvent = {
+  ...config,
+  rateLimit: { bucket: 'ingest' as const, cost: (request: FastifyRequest) => eventCount(request.body) },
+  bodyItemsCheckedAlone: true,
+};
+
+function eventCount(body: unknown): number {
+  return typeof body === 'object' && body !== null && 'events' in body && Array.isArray(body.events)
+    ? body.events.length
+    : 1;
+}
 const tags = ['Events'];
 
 export function eventRoutes(deps: { service: EventService }): FastifyPluginAsyncZodOpenApi {
   return async (app) => {
     app.post('/v1/events', {
-      config,
+      config: oneEvent,
       schema: {
         tags,
         summary: 'Accept one event',
         body: eventInputSchema,
-        response: { 200: eventAcceptedSchema, 202: eventAcceptedSchema, ...errorResponses(400, 401, 403, 409, 413) },
+        response: {
+          200: eventAcceptedSchema,
+          202: eventAcceptedSchema,
+          ...errorResponses(400, 401, 403, 409, 413, 429),
+        },
       },
       handler: async (request, reply) => {
         const result = await deps.service.ingestOne(tenantOf(request).tenantId, request.body);
@@ -42,12 +60,12 @@ export function eventRoutes(deps: { service: EventService }): FastifyPluginAsync
     });
 
     app.post('/v1/events/batch', {
-      config,
+      config: eachEvent,
       schema: {
         tags,
         summary: 'Accept up to 500 events; each is accepted, a duplicate, or rejected on its own',
         body: eventBatchInputSchema,
-        response: { 200: batchResultSchema, ...errorResponses(400, 401, 403, 413) },
+        response: { 200: batchResultSchema, ...errorResponses(400, 401, 403, 413, 429) },
       },
       handler: async (request) => ({
         results: await deps.service.ingestBatch(tenantOf(request).tenantId, request.body.events),

@@ -1,10 +1,12 @@
-import { errorResponses } from '@sluice/contracts/common';
+import { errorResponses, idFilterSchema } from '@sluice/contracts/common';
 import { statsQuerySchema, statsSchema } from '@sluice/contracts/stats';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
 import { z } from 'zod';
 import { scopeOf } from '../../plugins/auth.ts';
 import type { StatsService } from '../../services/stats-service.ts';
 
+// The nil UUID: no destination has it, so a scope naming it reads zeros.
+const NO_DESTINATION = '00000000-0000-0000-0000-000000000000';
 const tags = ['Stats'];
 const description =
   'Delivered, retried and dead per interval with accept-to-delivery latency (p50, p99) from a per-minute ' +
@@ -29,7 +31,7 @@ export function statsRoutes(deps: { stats: StatsService }): FastifyPluginAsyncZo
         const scope = {
           tenantId,
           customerExternalId: own ?? customerExternalId,
-          destinationId: other ? 'none' : destinationId,
+          destinationId: other ? NO_DESTINATION : destinationId,
         };
         return deps.stats.read(scope, query);
       },
@@ -40,7 +42,7 @@ export function statsRoutes(deps: { stats: StatsService }): FastifyPluginAsyncZo
       schema: {
         tags,
         description: `${description} Across every tenant, or one (tenantId).`,
-        querystring: statsQuerySchema.safeExtend({ tenantId: z.string().min(1).max(64).optional() }),
+        querystring: statsQuerySchema.safeExtend({ tenantId: idFilterSchema.optional() }),
         response: { 200: statsSchema, ...errorResponses(400, 401, 403) },
       },
       handler: async (request) => {
