@@ -4,9 +4,11 @@ import type { Config } from '@sluice/config/env';
 import { consoleDistDir } from '@sluice/console/paths';
 import type { DatabaseHandle } from '@sluice/db/client';
 import { createAccessTokensRepository } from '@sluice/db/repositories/access-tokens-repository';
+import { createAlertsRepository } from '@sluice/db/repositories/alerts-repository';
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
 import { createDeliveryStatsRepository } from '@sluice/db/repositories/delivery-stats-repository';
+import { createDestinationHealthRepository } from '@sluice/db/repositories/destination-health-repository';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
@@ -25,8 +27,10 @@ import { createApiMetrics } from './metrics.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerProblemErrors } from './plugins/problem-errors.ts';
+import { registerTracing } from './plugins/tracing.ts';
 import { healthRoutes } from './routes/health.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
+import { alertRoutes } from './routes/v1/alerts.ts';
 import { consoleSessionRoutes } from './routes/v1/console-session.ts';
 import { deliveryRoutes } from './routes/v1/deliveries.ts';
 import { destinationRoutes } from './routes/v1/destinations.ts';
@@ -35,6 +39,7 @@ import { eventRoutes } from './routes/v1/events.ts';
 import { portalRoutes } from './routes/v1/portal.ts';
 import { statsRoutes } from './routes/v1/stats.ts';
 import { webAppRoutes } from './routes/web-app.ts';
+import { createAlertService } from './services/alert-service.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createConsoleSessionService } from './services/console-session-service.ts';
 import { createDeliveryService } from './services/delivery-service.ts';
@@ -82,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  await registerTracing(app);
 
   const { executor } = deps.database;
   const tenants = createTenantsRepository(executor);
@@ -103,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const destinationService = createDestinationService({
     destinations,
+    health: createDestinationHealthRepository(executor),
     aws: deps.aws,
     resolver: createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws }),
     jobs,
@@ -156,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(deliveryRoutes({ service: createDeliveryService({ deliveries }) }));
   await app.register(dlqRoutes({ service: dlqService, mount: tenantDlqMount }));
   await app.register(dlqRoutes({ service: dlqService, mount: operatorDlqMount }));
+  await app.register(alertRoutes({ service: createAlertService({ alerts: createAlertsRepository(executor) }) }));
   await app.register(statsRoutes({ stats: createStatsService({ stats: createDeliveryStatsRepository(executor) }) }));
   await app.register(portalRoutes({ portal, publicUrl: deps.config.PUBLIC_URL }));
   await app.register(

@@ -1,15 +1,19 @@
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsEndpoints } from '@sluice/config/env';
 import type { DatabaseHandle } from '@sluice/db/client';
+import { createAlertsRepository } from '@sluice/db/repositories/alerts-repository';
 import { createDeliveryClaims } from '@sluice/db/repositories/delivery-claims';
 import { createDeliveryOutcomes } from '@sluice/db/repositories/delivery-outcomes';
 import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
+import { createDestinationHealthRepository } from '@sluice/db/repositories/destination-health-repository';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createDueWork } from '@sluice/db/repositories/due-work';
 import { createOutboxRepository } from '@sluice/db/repositories/outbox-repository';
 import { createRegroup } from '@sluice/db/repositories/regroup';
+import { type AlertEvaluatorOptions, createAlertEvaluator } from '@sluice/delivery/alert-evaluator';
+import { createHealthTracker } from '@sluice/delivery/destination-health';
 import { createDestinationMaintenance } from '@sluice/delivery/destination-maintenance';
 import { createDrainService, type DrainOptions } from '@sluice/delivery/drain-service';
 import { createFanOutService, type FanOutOptions } from '@sluice/delivery/fan-out-service';
@@ -19,6 +23,7 @@ import { startCatalogWorkers } from '@sluice/jobs/catalog-workers';
 import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
 import type { Redis } from 'ioredis';
+import { createAlertWatch } from './alert-watch.ts';
 import { createBulkReplayRunner, type ReplayRate } from './bulk-replay-runner.ts';
 import { createDueWorkPoller } from './due-work-poller.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -38,6 +43,7 @@ export interface WorkerDeps {
   fanOut?: Partial<FanOutOptions>;
   pollIntervalMs?: number;
   replayRate?: Partial<ReplayRate>;
+  alerts?: Partial<AlertEvaluatorOptions> & { intervalMs?: number };
 }
 
 /** Starts every consumer, the due-work poller and the sweeper; close() lets in-flight work finish first. */
@@ -70,6 +76,7 @@ export function startWorkers(deps: WorkerDeps) {
     resolver,
     metrics: metrics.drain,
     logger: deps.logger,
+    health: createHealthTracker({ health: createDestinationHealthRepository(executor), logger: deps.logger }),
     options: deps.drain,
   });
   const maintenance = createDestinationMaintenance({
@@ -128,8 +135,24 @@ export function startWorkers(deps: WorkerDeps) {
     logger: deps.logger,
     options: deps.sweeper,
   });
+  const alertWatch = createAlertWatch({
+    evaluator: createAlertEvaluator({
+      database: deps.database,
+      alerts: createAlertsRepository(executor),
+      wakeFanOut: (tenantIds) =>
+        jobs.enqueue(
+          'fanOut',
+          tenantIds.map((tenantId) => ({ tenantId })),
+        ),
+      logger: deps.logger,
+      options: deps.alerts,
+    }),
+    logger: deps.logger,
+    intervalMs: deps.alerts?.intervalMs,
+  });
   poller.start();
   sweeper.start();
+  alertWatch.start();
 
   return {
     sweeper,
@@ -137,7 +160,7 @@ export function startWorkers(deps: WorkerDeps) {
     metrics,
     async close() {
       stopping = true;
-      await Promise.all([sweeper.stop(), poller.stop()]);
+      await Promise.all([sweeper.stop(), poller.stop(), alertWatch.stop()]);
       // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
       await Promise.all(workers.map((worker) => worker.close()));
       await jobs.close();

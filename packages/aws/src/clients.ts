@@ -2,6 +2,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsEndpoints } from '@sluice/config/env';
+import { traceAwsCalls } from './call-tracing.ts';
 import type { DestinationCredentials } from './credentials.ts';
 import { createHttpHandler, type HttpTimeouts } from './http-handler.ts';
 
@@ -83,19 +84,25 @@ export function createAwsClientCache(options: AwsClientCacheOptions = {}): AwsCl
       const cached = lookup(key);
       if (cached instanceof SQSClient) return cached;
       // The endpoint comes from the region (or the override), never from the queue URL's host.
-      return remember(key, new SQSClient({ ...common(target), endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }));
+      const client = new SQSClient({ ...common(target), endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false });
+      traceAwsCalls(client.middlewareStack, 'SQS', target.region);
+      return remember(key, client);
     },
     sns(target) {
       const key = keyOf('sns', target);
       const cached = lookup(key);
       if (cached instanceof SNSClient) return cached;
-      return remember(key, new SNSClient({ ...common(target), endpoint: endpoints.sns }));
+      const client = new SNSClient({ ...common(target), endpoint: endpoints.sns });
+      traceAwsCalls(client.middlewareStack, 'SNS', target.region);
+      return remember(key, client);
     },
     kinesis(target) {
       const key = keyOf('kinesis', target);
       const cached = lookup(key);
       if (cached instanceof KinesisClient) return cached;
-      return remember(key, new KinesisClient({ ...common(target), endpoint: endpoints.kinesis }));
+      const client = new KinesisClient({ ...common(target), endpoint: endpoints.kinesis });
+      traceAwsCalls(client.middlewareStack, 'Kinesis', target.region);
+      return remember(key, client);
     },
     size: () => clients.size,
     forget(credentials) {

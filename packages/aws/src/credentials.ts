@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { traceAwsCalls } from './call-tracing.ts';
 import { createHttpHandler } from './http-handler.ts';
 
 /**
@@ -102,6 +103,7 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
     requestHandler: createHttpHandler(),
     maxAttempts: 1,
   });
+  traceAwsCalls(sts.middlewareStack, 'STS', options.region);
   let identity: Promise<AwsIdentity> | undefined;
 
   function serviceIdentity(): Promise<AwsIdentity> {
@@ -218,6 +220,7 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
         requestHandler: createHttpHandler(),
         maxAttempts: 1,
       });
+      traceAwsCalls(client.middlewareStack, 'STS', options.region);
       try {
         return await callerIdentity(client);
       } finally {

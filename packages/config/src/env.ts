@@ -1,3 +1,4 @@
+import { OTLP_PROTOCOLS, SAMPLERS, TRACE_EXPORTERS } from '@sluice/telemetry/tracing-settings';
 import { z } from 'zod';
 
 /**
@@ -22,6 +23,36 @@ const urlWithProtocols = (protocols: string[]) =>
   );
 
 const optionalUrl = urlWithProtocols(['http:', 'https:']).optional();
+
+const otlpProtocol = z.enum(OTLP_PROTOCOLS, {
+  error: 'must be http/protobuf or http/json (Sluice exports OTLP over HTTP; grpc is not supported)',
+});
+
+// The standard OpenTelemetry variables Sluice reads itself; the OTLP exporter reads the rest
+// (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION) and OTEL_RESOURCE_ATTRIBUTES directly.
+const tracingVariables = {
+  OTEL_SDK_DISABLED: z
+    .string()
+    .transform((value) => value.trim().toLowerCase() === 'true')
+    .optional(),
+  OTEL_TRACES_EXPORTER: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(TRACE_EXPORTERS, { error: 'lists exporters Sluice has: otlp, console or none' })))
+    .optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_TRACES_SAMPLER: z.enum(SAMPLERS).optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.string().optional(),
+};
 
 const base64Key32 = z.string().refine((value) => Buffer.from(value, 'base64').length === 32, {
   message: 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
@@ -70,6 +101,7 @@ export const envSchema = z
     AWS_ENDPOINT_URL_SNS: optionalUrl,
     AWS_ENDPOINT_URL_KINESIS: optionalUrl,
     AWS_ENDPOINT_URL_STS: optionalUrl,
+    ...tracingVariables,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

@@ -9,8 +9,11 @@ import {
 } from '@sluice/destinations/resolver';
 import type { DeliveryOutcome } from '@sluice/destinations/types';
 import type { Logger } from '@sluice/logger/logger';
+import { inSpan } from '@sluice/telemetry/spans';
+import { type HealthTracker, healthOfRound } from './destination-health.ts';
 import { decideOutcome, decideUnusable, UNUSABLE_RECHECK_MS } from './outcome-decision.ts';
 import { sendInLanes } from './send-lanes.ts';
+import { traceSends } from './send-tracing.ts';
 
 export interface DrainOptions {
   /** How long a claim holds deliveries before another worker may take them (a dead worker's lease). */
@@ -51,6 +54,8 @@ export function createDrainService(deps: {
   resolver: Pick<DestinationResolver, 'resolve'>;
   metrics: DrainMetrics;
   logger: Logger;
+  /** Records health transitions (alerts, destination views); see destination-health.ts. */
+  health?: Pick<HealthTracker, 'observe'>;
   options?: Partial<DrainOptions>;
 }) {
   const options = { ...defaultDrainOptions, ...deps.options };
@@ -99,6 +104,8 @@ export function createDrainService(deps: {
     }
     await deps.claims.release(row.id, held, new Date(now.getTime() + UNUSABLE_RECHECK_MS), lastError);
     await record(row, dead);
+    // [alerts] health hook
+    await deps.health?.observe(row, { state: 'failing', detail: lastError.message });
     return claimed.length >= options.claimLimit;
   }
 
@@ -111,7 +118,9 @@ export function createDrainService(deps: {
     // A call not started before most of the lease is gone is left for the next claim: sent now,
     // it could still be in flight when another worker takes the deliveries over.
     const sendBy = Date.now() + options.leaseMs * 0.75;
-    const lanes = await sendInLanes(plan.calls, resolved.send, {
+    // [tracing] hook: a span per call, and per message in its event's trace (no-op while tracing is off).
+    const calls = traceSends(plan.calls, byId, { ...row, resourceName: resolved.destination.resourceName });
+    const lanes = await sendInLanes(calls, resolved.send, {
       concurrency: options.sendConcurrency,
       shouldStart: () => Date.now() < sendBy,
     });
@@ -136,6 +145,11 @@ export function createDrainService(deps: {
       row.id,
       lanes.unsent.flatMap((call) => call.messages.flatMap((m) => byId.get(m.deliveryId) ?? [])),
       new Date(),
+    );
+    // [alerts] health hook
+    await deps.health?.observe(
+      row,
+      healthOfRound(answered.map((a) => a.outcome)),
     );
     return {
       sent: recorded.filter((r) => r.kind === 'delivered').length,
@@ -167,7 +181,12 @@ export function createDrainService(deps: {
           ? await deps.claims.claimGroupHeads(row, limits)
           : await deps.claims.claimDue(row.id, limits);
         if (claimed.length === 0) return { sent, more: false };
-        const round = await sendRound(row, resolved, claimed);
+        // [tracing] hook: each round is a span (no-op while tracing is off).
+        const round = await inSpan(
+          'drain round',
+          { attributes: { 'sluice.destination.id': row.id, 'sluice.destination.type': row.type, 'sluice.claimed': claimed.length } },
+          () => sendRound(row, resolved, claimed),
+        );
         sent += round.sent;
         // A throttled destination backs off as a whole; its retries come due on their own.
         if (round.throttled) return { sent, more: false };

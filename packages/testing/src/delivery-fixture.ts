@@ -8,7 +8,7 @@ import {
   emulatorClients,
 } from './aws-test-resources.ts';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
-import { sampleEvent, startTestStack, type TestStack } from './stack.ts';
+import { sampleEvent, startTestStack, type TestStack, type TestStackOptions } from './stack.ts';
 
 /**
  * Everything an end-to-end delivery test needs: the emulators (optionally behind a fault
@@ -43,6 +43,9 @@ export interface DeliveryFixture {
 export interface RegisteredDestination {
   id: string;
   customerExternalId: string;
+  /** The role the fake STS lets Sluice assume with this ExternalId (revoke it to break the destination). */
+  roleArn: string;
+  externalId: string;
   /** Posts an event for this destination's customer. */
   post(overrides?: Record<string, unknown>): Promise<string>;
 }
@@ -52,6 +55,7 @@ export interface DestinationExtras {
   eventTypes?: string[];
   customerExternalId?: string;
   retry?: { maxAttempts?: number; maxAgeSeconds?: number };
+  alerts?: Record<string, number | null>;
 }
 
 export const FIXTURE_CUSTOMER = 'acct_8K2zRq';
@@ -64,6 +68,7 @@ export interface DeliveryFixtureOptions {
   drain?: Partial<DrainOptions>;
   /** false: no workers in this process (a test runs them as child processes). */
   workers?: boolean;
+  alerts?: TestStackOptions['alerts'];
 }
 
 export async function startDeliveryFixture(options: DeliveryFixtureOptions = {}): Promise<DeliveryFixture> {
@@ -72,7 +77,12 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
   const awsEnv = proxy
     ? { ...emulators.env, AWS_ENDPOINT_URL_SQS: proxy.endpoint, AWS_ENDPOINT_URL_SNS: proxy.endpoint }
     : emulators.env;
-  const stack = await startTestStack({ workers: options.workers ?? true, awsEnv, drain: options.drain });
+  const stack = await startTestStack({
+    workers: options.workers ?? true,
+    awsEnv,
+    drain: options.drain,
+    alerts: options.alerts,
+  });
   const tenantId = (await stack.createTenant()).id;
   const { auth } = await stack.createKey(tenantId, ['admin']);
   const aws = emulatorClients(emulators);
@@ -107,6 +117,7 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
         auth: { mode: 'assume_role', roleArn },
         ...(extra.eventTypes ? { eventTypes: extra.eventTypes } : {}),
         ...(extra.retry ? { retry: extra.retry } : {}),
+        ...(extra.alerts ? { alerts: extra.alerts } : {}),
       },
     });
     if (response.statusCode !== 201) throw new Error(`register ${type}: ${response.statusCode} ${response.body}`);
@@ -115,6 +126,8 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
     return {
       id: destination.id,
       customerExternalId,
+      roleArn,
+      externalId: destination.auth.externalId,
       post: (overrides = {}) => postEvent({ customerExternalId, ...overrides }),
     };
   }

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsIdentity } from '@sluice/aws/credentials';
 import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
+import type { StoredAlertRules } from '@sluice/contracts/alerts';
 import { toDeliverableEvent } from '@sluice/contracts/events';
 import { toEventView } from '@sluice/db/event-view';
 import { newId } from '@sluice/db/ids';
 import type { PageRequest } from '@sluice/db/pagination';
+import type { DestinationHealthRepository } from '@sluice/db/repositories/destination-health-repository';
 import type {
   DestinationChanges,
   DestinationFilters,
@@ -33,6 +35,7 @@ const generateExternalId = () => `sluice-${randomBytes(32).toString('base64url')
 
 export function createDestinationService(deps: {
   destinations: DestinationsRepository;
+  health: Pick<DestinationHealthRepository, 'forDestinations'>;
   aws: AwsRuntime;
   resolver: DestinationResolver;
   jobs: Pick<JobProducer, 'enqueue'>;
@@ -53,7 +56,14 @@ export function createDestinationService(deps: {
       return undefined;
     });
   }
-  const view = async (row: DestinationRow) => toDestinationView(row, await identity());
+  const view = async (row: DestinationRow) => {
+    const [me, health] = await Promise.all([identity(), deps.health.forDestinations(row.tenantId, [row.id])]);
+    return toDestinationView(row, me, health.get(row.id));
+  };
+
+  /** The rules set so far with the input's on top: a missing rule keeps its value, null turns it off. */
+  const alertRules = (current: StoredAlertRules, input: StoredAlertRules | undefined): StoredAlertRules =>
+    Object.fromEntries(Object.entries({ ...current, ...input }).filter(([, value]) => value !== undefined));
 
   /** The adapter's problems as the answer's errors[], under the request's `config` field. */
   const configErrors = (errors: Array<{ path: string; message: string }>) =>
@@ -164,6 +174,7 @@ export function createDestinationService(deps: {
         enabled: input.enabled ?? true,
         retryMaxAttempts: input.retry?.maxAttempts ?? null,
         retryMaxAgeSeconds: input.retry?.maxAgeSeconds ?? null,
+        alertRules: alertRules({}, input.alerts),
       });
       return view(row);
     },
@@ -176,8 +187,17 @@ export function createDestinationService(deps: {
       }
       const scoped = customer === undefined ? filters : { ...filters, customerExternalId: customer };
       const result = await deps.destinations.list(scope.tenantId, scoped, page);
-      const me = await identity();
-      return { data: result.data.map((row) => toDestinationView(row, me)), nextCursor: result.nextCursor };
+      const [me, health] = await Promise.all([
+        identity(),
+        deps.health.forDestinations(
+          scope.tenantId,
+          result.data.map((row) => row.id),
+        ),
+      ]);
+      return {
+        data: result.data.map((row) => toDestinationView(row, me, health.get(row.id))),
+        nextCursor: result.nextCursor,
+      };
     },
 
     get: async (scope: TenantScope, id: string) => view(await mustGet(scope, id)),
@@ -192,6 +212,7 @@ export function createDestinationService(deps: {
       if (input.auth !== undefined) Object.assign(changes, authColumns(input.auth, current));
       if (input.eventTypes !== undefined) changes.eventTypes = input.eventTypes;
       if (input.enabled !== undefined) changes.enabled = input.enabled;
+      if (input.alerts !== undefined) changes.alertRules = alertRules(current.alertRules, input.alerts);
       if (input.retry !== undefined) {
         changes.retryMaxAttempts = input.retry?.maxAttempts ?? null;
         changes.retryMaxAgeSeconds = input.retry?.maxAgeSeconds ?? null;

@@ -1,3 +1,4 @@
+import type { StoredAlertRules } from '@sluice/contracts/alerts';
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.ts';
@@ -39,6 +40,8 @@ export const destinations = pgTable(
     retryMaxAgeSeconds: integer('retry_max_age_seconds'),
     // The destination's own MaximumMessageSize, read from AWS; null: the provider's limit.
     maxMessageBytes: integer('max_message_bytes'),
+    // The alert thresholds the owner set; a missing one takes its default (contracts/alerts.ts).
+    alertRules: jsonb('alert_rules').$type<StoredAlertRules>().notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     // Soft delete: dead-letter entries keep pointing at a deleted destination, and a replay
