@@ -1,6 +1,11 @@
 import { newId } from '@sluice/db/ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMER, type DestinationsHarness, destinationInput, startDestinationsHarness } from './destinations-support.ts';
+import {
+  CUSTOMER,
+  type DestinationsHarness,
+  destinationInput,
+  startDestinationsHarness,
+} from './destinations-support.ts';
 
 let h: DestinationsHarness;
 beforeAll(async () => {
@@ -66,7 +71,11 @@ describe('health in every destination answer', () => {
        values ($1, $2, 'failing', '2026-11-27T10:00:00Z', 'AccessDenied: fix the trust policy')`,
       [created.id, h.tenantId],
     );
-    const failing = { state: 'failing', since: '2026-11-27T10:00:00.000Z', detail: 'AccessDenied: fix the trust policy' };
+    const failing = {
+      state: 'failing',
+      since: '2026-11-27T10:00:00.000Z',
+      detail: 'AccessDenied: fix the trust policy',
+    };
     expect((await h.call('GET', `/v1/destinations/${created.id}`)).json().health).toEqual(failing);
     const listed = (await h.call('GET', `/v1/destinations?customerExternalId=${CUSTOMER}&limit=200`)).json().data;
     expect(listed.find((d: { id: string }) => d.id === created.id).health).toEqual(failing);
@@ -105,7 +114,9 @@ describe('GET /v1/alerts', () => {
     });
     const page = (await h.call('GET', '/v1/alerts?customerExternalId=acct_alerts_mine&limit=1')).json();
     expect(page.data.map((a: { id: string }) => a.id)).toEqual([second]);
-    const rest = (await h.call('GET', `/v1/alerts?customerExternalId=acct_alerts_mine&cursor=${page.nextCursor}`)).json();
+    const rest = (
+      await h.call('GET', `/v1/alerts?customerExternalId=acct_alerts_mine&cursor=${page.nextCursor}`)
+    ).json();
     expect(rest.data.map((a: { id: string }) => a.id)).toEqual([first]);
 
     expect((await h.call('GET', '/v1/alerts?destinationId=not-an-id')).statusCode).toBe(400);

@@ -7,7 +7,11 @@ import { createTimer } from './timer.ts';
  * Every worker process runs it: the alerts' unique index and the events' idempotency keys make
  * each state emitted once whoever sees it first, so there is nothing to elect.
  */
-export function createAlertWatch(deps: { evaluator: Pick<AlertEvaluator, 'evaluateOnce'>; logger: Logger; intervalMs?: number }) {
+export function createAlertWatch(deps: {
+  evaluator: Pick<AlertEvaluator, 'evaluateOnce'>;
+  logger: Logger;
+  intervalMs?: number;
+}) {
   const timer = createTimer({
     run: deps.evaluator.evaluateOnce,
     intervalMs: deps.intervalMs ?? 5_000,

@@ -24,7 +24,14 @@ interface AlertMessage {
   source: string;
   customerExternalId: string;
   idempotencyKey: string;
-  payload: { destinationId: string; destinationName: string; rule: string; value: number; threshold: number; since: string };
+  payload: {
+    destinationId: string;
+    destinationName: string;
+    rule: string;
+    value: number;
+    threshold: number;
+    since: string;
+  };
 }
 
 const alertsIn = async (queueUrl: string, count: number, timeoutMs = 20_000): Promise<AlertMessage[]> =>
@@ -126,7 +133,12 @@ describe('alerts delivered as events', () => {
   });
 
   it('emits each state once with two workers evaluating at the same time', async () => {
-    const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: testDatabaseUrl, REDIS_URL: testRedisUrl, ...fx.awsEnv });
+    const config = parseConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: testDatabaseUrl,
+      REDIS_URL: testRedisUrl,
+      ...fx.awsEnv,
+    });
     const database = connectDatabase(testDatabaseUrl, { max: 5 });
     const connection = createWorkerConnection(testRedisUrl);
     const aws = createAwsRuntime(config);

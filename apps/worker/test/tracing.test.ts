@@ -61,7 +61,9 @@ describe('tracing', () => {
     // The batch call it rode in is linked: a span of the drain round, whose child is the AWS call.
     const call = spans().find((s) => idOf(s) === send.links[0]?.context.spanId);
     expect(call?.attributes['messaging.batch.message_count']).toBe(1);
-    const awsCall = spans().find((s) => s.name === 'SQS.SendMessageBatch' && s.parentSpanContext?.spanId === idOf(call!));
+    const awsCall = spans().find(
+      (s) => s.name === 'SQS.SendMessageBatch' && s.parentSpanContext?.spanId === idOf(call!),
+    );
     expect(awsCall?.attributes).toMatchObject({ 'rpc.system': 'aws-api', 'rpc.method': 'SendMessageBatch' });
     const round = spans().find((s) => idOf(s) === call!.parentSpanContext?.spanId);
     expect(round?.name).toBe('drain round');
@@ -88,7 +90,9 @@ describe('tracing', () => {
 
   it('puts the trace id in every log line written within a span', async () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'info', hooks: {
+    const logger = createLogger({
+      level: 'info',
+      hooks: {
         streamWrite: (line) => {
           lines.push(line);
           return '';

@@ -32,9 +32,18 @@ const clearLevel = (threshold: number) => Math.floor(threshold * 0.8);
 const seconds = (fromMs: number, toMs: number) => Math.max(0, Math.round((toMs - fromMs) / 1000));
 
 /** The rule's reading, or null when it cannot be judged now (a paused destination's age or failing). */
-export function readRule(rule: AlertRule, threshold: number, reading: DestinationReading, now: Date): RuleReading | null {
+export function readRule(
+  rule: AlertRule,
+  threshold: number,
+  reading: DestinationReading,
+  now: Date,
+): RuleReading | null {
   if (rule === 'dlqOpenAbove') {
-    return { value: reading.dlqOpen, crossed: reading.dlqOpen > threshold, cleared: reading.dlqOpen <= clearLevel(threshold) };
+    return {
+      value: reading.dlqOpen,
+      crossed: reading.dlqOpen > threshold,
+      cleared: reading.dlqOpen <= clearLevel(threshold),
+    };
   }
   if (!reading.active) return null;
   if (rule === 'oldestPendingSecondsAbove') {

@@ -147,10 +147,7 @@ export function createDrainService(deps: {
       new Date(),
     );
     // [alerts] health hook
-    await deps.health?.observe(
-      row,
-      healthOfRound(answered.map((a) => a.outcome)),
-    );
+    await deps.health?.observe(row, healthOfRound(answered.map((a) => a.outcome)));
     return {
       sent: recorded.filter((r) => r.kind === 'delivered').length,
       throttled: answered.some(({ outcome }) => !outcome.ok && outcome.failure.category === 'throttled'),
@@ -184,7 +181,13 @@ export function createDrainService(deps: {
         // [tracing] hook: each round is a span (no-op while tracing is off).
         const round = await inSpan(
           'drain round',
-          { attributes: { 'sluice.destination.id': row.id, 'sluice.destination.type': row.type, 'sluice.claimed': claimed.length } },
+          {
+            attributes: {
+              'sluice.destination.id': row.id,
+              'sluice.destination.type': row.type,
+              'sluice.claimed': claimed.length,
+            },
+          },
           () => sendRound(row, resolved, claimed),
         );
         sent += round.sent;

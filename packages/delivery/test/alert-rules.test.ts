@@ -23,7 +23,11 @@ describe('readRule', () => {
 
   it.each<[string, Partial<DestinationReading>, { value: number; crossed: boolean; cleared: boolean } | null]>([
     ['an old backlog', { oldestPendingAt: ago(901) }, { value: 901, crossed: true, cleared: false }],
-    ['a backlog just under the threshold', { oldestPendingAt: ago(800) }, { value: 800, crossed: false, cleared: false }],
+    [
+      'a backlog just under the threshold',
+      { oldestPendingAt: ago(800) },
+      { value: 800, crossed: false, cleared: false },
+    ],
     ['a young backlog', { oldestPendingAt: ago(720) }, { value: 720, crossed: false, cleared: true }],
     ['no backlog', {}, { value: 0, crossed: false, cleared: true }],
     ['a paused destination', { active: false, oldestPendingAt: ago(5_000) }, null],
@@ -52,14 +56,28 @@ describe('decideAlert', () => {
   it('opens only once the rule has read crossed for the confirmation time', () => {
     const first = decideAlert({ reading: crossed, isOpen: false, crossedSince: undefined, now, confirmMs: 5_000 });
     expect(first).toEqual({ decision: { kind: 'none' }, crossedSince: now.getTime() });
-    const early = decideAlert({ reading: crossed, isOpen: false, crossedSince: now.getTime(), now: at(4_000), confirmMs: 5_000 });
+    const early = decideAlert({
+      reading: crossed,
+      isOpen: false,
+      crossedSince: now.getTime(),
+      now: at(4_000),
+      confirmMs: 5_000,
+    });
     expect(early.decision).toEqual({ kind: 'none' });
-    const confirmed = decideAlert({ reading: crossed, isOpen: false, crossedSince: now.getTime(), now: at(5_000), confirmMs: 5_000 });
+    const confirmed = decideAlert({
+      reading: crossed,
+      isOpen: false,
+      crossedSince: now.getTime(),
+      now: at(5_000),
+      confirmMs: 5_000,
+    });
     expect(confirmed).toEqual({ decision: { kind: 'open', value: 12 }, crossedSince: undefined });
   });
 
   it('forgets a crossing that did not last', () => {
-    expect(decideAlert({ reading: hovering, isOpen: false, crossedSince: now.getTime(), now: at(6_000), confirmMs: 5_000 })).toEqual({
+    expect(
+      decideAlert({ reading: hovering, isOpen: false, crossedSince: now.getTime(), now: at(6_000), confirmMs: 5_000 }),
+    ).toEqual({
       decision: { kind: 'none' },
       crossedSince: undefined,
     });
@@ -67,9 +85,13 @@ describe('decideAlert', () => {
 
   it('keeps an open alert open while the value hovers between the clear level and the threshold', () => {
     for (const reading of [crossed, hovering]) {
-      expect(decideAlert({ reading, isOpen: true, crossedSince: undefined, now, confirmMs: 0 }).decision).toEqual({ kind: 'none' });
+      expect(decideAlert({ reading, isOpen: true, crossedSince: undefined, now, confirmMs: 0 }).decision).toEqual({
+        kind: 'none',
+      });
     }
-    expect(decideAlert({ reading: cleared, isOpen: true, crossedSince: undefined, now, confirmMs: 0 }).decision).toEqual({
+    expect(
+      decideAlert({ reading: cleared, isOpen: true, crossedSince: undefined, now, confirmMs: 0 }).decision,
+    ).toEqual({
       kind: 'resolve',
       value: 2,
     });

@@ -17,8 +17,8 @@ import { isTracingOn } from './tracing.ts';
  * switch), so instrumented code costs the same as before when no exporter is configured.
  */
 
-export { SpanKind };
 export type { Span };
+export { SpanKind };
 
 export const tracer = () => trace.getTracer('sluice');
 

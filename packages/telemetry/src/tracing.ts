@@ -32,7 +32,8 @@ export interface TracingOptions {
 
 async function exporterFor(protocol: 'http/protobuf' | 'http/json'): Promise<SpanExporter> {
   // Endpoint, headers, timeout and compression come from the standard OTEL_EXPORTER_OTLP_* variables.
-  if (protocol === 'http/json') return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+  if (protocol === 'http/json')
+    return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
   return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
 }
 
@@ -64,7 +65,8 @@ export async function startTracing(settings: TracingSettings, options: TracingOp
   const processors = [];
   if (options.exporter) processors.push(new sdk.SimpleSpanProcessor({ exporter: options.exporter }));
   else {
-    if (settings.otlp) processors.push(new sdk.BatchSpanProcessor({ exporter: await exporterFor(settings.otlp.protocol) }));
+    if (settings.otlp)
+      processors.push(new sdk.BatchSpanProcessor({ exporter: await exporterFor(settings.otlp.protocol) }));
     if (settings.console) processors.push(new sdk.BatchSpanProcessor({ exporter: new sdk.ConsoleSpanExporter() }));
   }
   // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (the env detector) win over the default name.

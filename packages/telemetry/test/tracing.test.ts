@@ -12,8 +12,12 @@ describe('tracing settings from the standard OTEL_* variables', () => {
   it('is off unless an exporter is configured', () => {
     expect(settingsFrom({})).toBeNull();
     expect(settingsFrom({ OTEL_TRACES_EXPORTER: 'none' })).toBeNull();
-    expect(settingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' })).toBeNull();
-    expect(settingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' })).toBeNull();
+    expect(
+      settingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }),
+    ).toBeNull();
+    expect(
+      settingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }),
+    ).toBeNull();
   });
 
   it('turns on with an endpoint or a named exporter, http/protobuf unless the protocol says otherwise', () => {
@@ -53,7 +57,7 @@ describe('tracing settings from the standard OTEL_* variables', () => {
     })();
     expect(refusal).toBeInstanceOf(ConfigError);
     expect(refusal instanceof ConfigError && refusal.problems).toEqual([
-        'OTEL_TRACES_EXPORTER.0 lists exporters Sluice has: otlp, console or none',
+      'OTEL_TRACES_EXPORTER.0 lists exporters Sluice has: otlp, console or none',
       'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (Sluice exports OTLP over HTTP; grpc is not supported)',
     ]);
   });

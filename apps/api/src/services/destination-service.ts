@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsIdentity } from '@sluice/aws/credentials';
-import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
 import type { StoredAlertRules } from '@sluice/contracts/alerts';
+import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
 import { toDeliverableEvent } from '@sluice/contracts/events';
 import { toEventView } from '@sluice/db/event-view';
 import { newId } from '@sluice/db/ids';

@@ -121,7 +121,10 @@ export function createAlertsRepository(ex: Executor) {
      */
     async insertOpen(
       tx: Executor,
-      alert: Pick<AlertRow, 'id' | 'tenantId' | 'destinationId' | 'customerExternalId' | 'rule' | 'value' | 'threshold' | 'openedAt'>,
+      alert: Pick<
+        AlertRow,
+        'id' | 'tenantId' | 'destinationId' | 'customerExternalId' | 'rule' | 'value' | 'threshold' | 'openedAt'
+      >,
     ): Promise<AlertRow | undefined> {
       const [row] = await tx.db
         .insert(alerts)
