@@ -142,3 +142,23 @@ describe('GET /v1/alerts', () => {
     expect((await h.call('GET', '/v1/alerts', undefined, ingestOnly.auth)).statusCode).toBe(403);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents GET /v1/alerts, the alert rules and the health of destinations', async () => {
+    const doc = (await h.call('GET', '/openapi.json')).json();
+    expect(doc.paths['/v1/alerts']?.get?.description).toContain('sluice.alert.opened');
+    const { schemas } = doc.components;
+    expect(Object.keys(schemas.Alert.properties)).toEqual(
+      expect.arrayContaining(['destinationId', 'rule', 'value', 'threshold', 'since']),
+    );
+    expect(Object.keys(schemas.AlertRulesInput.properties)).toEqual([
+      'dlqOpenAbove',
+      'oldestPendingSecondsAbove',
+      'failingForSeconds',
+    ]);
+    expect(schemas.Destination.properties.health.$ref ?? schemas.Destination.properties.health).toBeDefined();
+    expect(schemas.DestinationHealth.properties.state.enum).toEqual(['healthy', 'throttled', 'failing', 'paused']);
+    expect(schemas.DestinationInput.properties.alerts).toBeDefined();
+    expect(schemas.DestinationUpdate.properties.alerts).toBeDefined();
+  });
+});
