@@ -24,6 +24,18 @@ const urlWithProtocols = (protocols: string[]) =>
 
 const optionalUrl = urlWithProtocols(['http:', 'https:']).optional();
 
+/** A comma-separated list, each item trimmed and empty ones dropped, then checked by `item`. */
+const commaSeparated = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
 const otlpProtocol = z.enum(OTLP_PROTOCOLS, {
   error: 'must be http/protobuf or http/json (Sluice exports OTLP over HTTP; grpc is not supported)',
 });
@@ -35,16 +47,9 @@ const tracingVariables = {
     .string()
     .transform((value) => value.trim().toLowerCase() === 'true')
     .optional(),
-  OTEL_TRACES_EXPORTER: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(TRACE_EXPORTERS, { error: 'lists exporters Sluice has: otlp, console or none' })))
-    .optional(),
+  OTEL_TRACES_EXPORTER: commaSeparated(
+    z.enum(TRACE_EXPORTERS, { error: 'lists exporters Sluice has: otlp, console or none' }),
+  ).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
   OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
@@ -75,16 +80,7 @@ export const envSchema = z
     OPERATOR_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     ENCRYPTION_KEY: base64Key32.optional(),
     // Comma-separated keys that sealed older secrets: they still open them during a rotation.
-    ENCRYPTION_KEYS_PREVIOUS: z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((key) => key.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(base64Key32))
-      .optional(),
+    ENCRYPTION_KEYS_PREVIOUS: commaSeparated(base64Key32).optional(),
     // The AWS principal customers' trust policies name, when STS GetCallerIdentity cannot say
     // (or to name a role with a path, which STS does not report).
     SERVICE_PRINCIPAL_ARN: z

@@ -119,7 +119,11 @@ export function createDrainService(deps: {
     // it could still be in flight when another worker takes the deliveries over.
     const sendBy = Date.now() + options.leaseMs * 0.75;
     // [tracing] hook: a span per call, and per message in its event's trace (no-op while tracing is off).
-    const calls = traceSends(plan.calls, byId, { ...row, resourceName: resolved.destination.resourceName });
+    const calls = traceSends(plan.calls, byId, {
+      id: row.id,
+      type: row.type,
+      resourceName: resolved.destination.resourceName,
+    });
     const lanes = await sendInLanes(calls, resolved.send, {
       concurrency: options.sendConcurrency,
       shouldStart: () => Date.now() < sendBy,

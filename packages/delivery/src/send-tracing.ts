@@ -21,7 +21,12 @@ export function traceSends(
   destination: { id: string; type: string; resourceName: string },
 ): PlannedCall[] {
   if (!isTracingOn()) return calls;
-  const system = `aws_${destination.type}`;
+  const messaging = {
+    'messaging.system': `aws_${destination.type}`,
+    'messaging.destination.name': destination.resourceName,
+    'messaging.operation.type': 'send',
+    'sluice.destination.id': destination.id,
+  };
   return calls.map(
     (call): PlannedCall => ({
       messages: call.messages,
@@ -31,13 +36,7 @@ export function traceSends(
           `send ${destination.resourceName}`,
           {
             kind: SpanKind.PRODUCER,
-            attributes: {
-              'messaging.system': system,
-              'messaging.destination.name': destination.resourceName,
-              'messaging.operation.type': 'send',
-              'messaging.batch.message_count': call.messages.length,
-              'sluice.destination.id': destination.id,
-            },
+            attributes: { ...messaging, 'messaging.batch.message_count': call.messages.length },
           },
           async (callSpan) => {
             const spans = new Map<string, Span>();
@@ -50,12 +49,9 @@ export function traceSends(
                   kind: SpanKind.PRODUCER,
                   links: callSpan ? [{ context: callSpan.spanContext() }] : [],
                   attributes: {
-                    'messaging.system': system,
-                    'messaging.destination.name': destination.resourceName,
-                    'messaging.operation.type': 'send',
+                    ...messaging,
                     'sluice.event.id': message.event.id,
                     'sluice.delivery.id': message.deliveryId,
-                    'sluice.destination.id': destination.id,
                   },
                 },
                 parent,
