@@ -2,9 +2,11 @@ import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { Config } from '@sluice/config/env';
 import type { DatabaseHandle } from '@sluice/db/client';
 import { createAccessTokensRepository } from '@sluice/db/repositories/access-tokens-repository';
+import { createAlertsRepository } from '@sluice/db/repositories/alerts-repository';
 import { createDeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
 import { createDeliveryStatsRepository } from '@sluice/db/repositories/delivery-stats-repository';
+import { createDestinationHealthRepository } from '@sluice/db/repositories/destination-health-repository';
 import { createDestinationInspections } from '@sluice/db/repositories/destination-inspections';
 import { insertDestinationWithinQuota } from '@sluice/db/repositories/destination-quotas';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
@@ -22,6 +24,7 @@ import type { Logger } from '@sluice/logger/logger';
 import type { Redis } from 'ioredis';
 import { createApiMetrics } from './metrics.ts';
 import { startAccessChangePoller } from './services/access-change-poller.ts';
+import { createAlertService } from './services/alert-service.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createConsoleSessionService } from './services/console-session-service.ts';
 import { createDeliveryService } from './services/delivery-service.ts';
@@ -100,6 +103,7 @@ export function createApiServices(deps: ServiceDeps) {
     events: createEventService({ events, deliveries, wakeFanOut: fanOutWakes.wake, metrics }),
     destinations: createDestinationService({
       destinations,
+      health: createDestinationHealthRepository(executor),
       aws: deps.aws,
       resolver,
       checks: createDestinationAwsChecks({
@@ -127,6 +131,7 @@ export function createApiServices(deps: ServiceDeps) {
       logger: deps.logger,
       tenantExists: tenants.exists,
     }),
+    alerts: createAlertService({ alerts: createAlertsRepository(executor) }),
     stats: createStatsService({ stats: createDeliveryStatsRepository(executor) }),
     sealedSecrets: createSealedSecrets(executor),
     async close() {

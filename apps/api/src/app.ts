@@ -10,10 +10,12 @@ import { registerOpenApi } from './plugins/openapi.ts';
 import { registerProblemErrors } from './plugins/problem-errors.ts';
 import { registerRateLimits } from './plugins/rate-limits.ts';
 import { registerRequestInput } from './plugins/request-input.ts';
+import { registerTracing } from './plugins/tracing.ts';
 import { createLeasedLimiter } from './rate-limit/leased-limiter.ts';
 import { healthRoutes } from './routes/health.ts';
 import { adminEncryptionKeyRoutes } from './routes/v1/admin-encryption-keys.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';
+import { alertRoutes } from './routes/v1/alerts.ts';
 import { consoleSessionRoutes } from './routes/v1/console-session.ts';
 import { deliveryRoutes } from './routes/v1/deliveries.ts';
 import { destinationRoutes } from './routes/v1/destinations.ts';
@@ -68,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON.stringify rather than fast-json-stringify: it writes numbers kept exactly
   // (lossless-json.ts) verbatim, where a compiled serializer refuses them.
   app.setSerializerCompiler(createSerializerCompiler({ stringify: JSON.stringify }));
+  await registerTracing(app);
 
   const services = createApiServices(deps);
   app.addHook('onSend', async (request, reply) => {
@@ -110,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(deliveryRoutes({ service: services.deliveries }));
   await app.register(dlqRoutes({ service: services.dlq, mount: tenantDlqMount }));
   await app.register(dlqRoutes({ service: services.dlq, mount: operatorDlqMount }));
+  await app.register(alertRoutes({ service: services.alerts }));
   await app.register(statsRoutes({ stats: services.stats }));
   await app.register(portalRoutes({ portal: services.portal, publicUrl: deps.config.PUBLIC_URL }));
   await app.register(consoleSessionRoutes({ sessions: services.consoleSessions, tenantName: services.tenantName }));

@@ -3,9 +3,14 @@ import { loadConfigOrExit } from '@sluice/config/env';
 import { connectConfiguredDatabase } from '@sluice/db/client';
 import { createProducerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
+import { startTracing } from '@sluice/telemetry/tracing';
+import { tracingSettings } from '@sluice/telemetry/tracing-settings';
 import { buildApp } from './app.ts';
 
 const config = loadConfigOrExit();
+// Before anything that traces or logs: the logger adds trace ids only when tracing is on.
+const tracingConfig = tracingSettings(config, 'sluice-api');
+const tracing = tracingConfig && (await startTracing(tracingConfig, { warn: (message) => logger.warn(message) }));
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 if (config.usingDevEncryptionKey) {
   logger.warn('ENCRYPTION_KEY is not set: using the public development key. Never do this with real AWS secrets.');
@@ -30,7 +35,7 @@ async function shutdown(signal: string) {
   // close() stops accepting connections and waits for in-flight requests to answer.
   await app.close();
   aws.destroy();
-  await Promise.allSettled([database.close(), redis.quit()]);
+  await Promise.allSettled([database.close(), redis.quit(), tracing?.shutdown()]);
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

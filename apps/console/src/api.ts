@@ -63,7 +63,23 @@ export interface Destination {
   enabled: boolean;
   status: 'active' | 'paused' | 'disabled';
   health?: { state: string; since: string | null; detail: string | null };
+  alerts?: AlertRules;
   createdAt: string;
+}
+
+export type AlertRule = 'dlqOpenAbove' | 'oldestPendingSecondsAbove' | 'failingForSeconds';
+export type AlertRules = Record<AlertRule, number | null>;
+
+export interface Alert {
+  id: string;
+  state: 'open' | 'resolved';
+  destinationId: string;
+  destinationName: string;
+  customerExternalId: string;
+  rule: AlertRule;
+  value: number;
+  threshold: number;
+  since: string;
 }
 
 export interface DestinationInput {
@@ -284,6 +300,10 @@ export const api = {
     replayMatching: (filters: DlqFilters) =>
       call<{ replayId: string; total: number }>('POST', `${dlqBase()}/replay`, filters),
     replayStatus: (replayId: string) => call<BulkReplay>('GET', `${dlqBase()}/replays/${id(replayId)}`),
+  },
+  alerts: {
+    open: (query: { destinationId?: string; cursor?: string }) =>
+      call<Page<Alert>>('GET', '/v1/alerts', undefined, { ...query, limit: 25 }),
   },
   stats: {
     read: (query: { destinationId?: string; interval?: 'minute' | 'hour'; tenantId?: string }) =>

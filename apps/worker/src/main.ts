@@ -3,9 +3,14 @@ import { loadConfigOrExit } from '@sluice/config/env';
 import { connectConfiguredDatabase } from '@sluice/db/client';
 import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
+import { startTracing } from '@sluice/telemetry/tracing';
+import { tracingSettings } from '@sluice/telemetry/tracing-settings';
 import { startWorkers } from './workers.ts';
 
 const config = loadConfigOrExit();
+// Before anything that traces or logs: the logger adds trace ids only when tracing is on.
+const tracingConfig = tracingSettings(config, 'sluice-worker');
+const tracing = tracingConfig && (await startTracing(tracingConfig, { warn: (message) => logger.warn(message) }));
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
 const database = connectConfiguredDatabase(config, {
   max: 20,
@@ -41,7 +46,7 @@ async function shutdown(signal: string) {
   metricsServer?.close();
   await workers.close();
   aws.destroy();
-  await Promise.allSettled([database.close(), workerRedis.quit(), producerRedis.quit()]);
+  await Promise.allSettled([database.close(), workerRedis.quit(), producerRedis.quit(), tracing?.shutdown()]);
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

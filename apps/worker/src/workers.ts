@@ -1,9 +1,11 @@
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsEndpoints } from '@sluice/config/env';
 import type { DatabaseHandle } from '@sluice/db/client';
+import { createAlertsRepository } from '@sluice/db/repositories/alerts-repository';
 import { createDeliveryClaims } from '@sluice/db/repositories/delivery-claims';
 import { createDeliveryOutcomes } from '@sluice/db/repositories/delivery-outcomes';
 import { createDeliveryQueue } from '@sluice/db/repositories/delivery-queue';
+import { createDestinationHealthRepository } from '@sluice/db/repositories/destination-health-repository';
 import { createDestinationInspections } from '@sluice/db/repositories/destination-inspections';
 import { createDestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
@@ -12,6 +14,8 @@ import { createDueWork } from '@sluice/db/repositories/due-work';
 import { createOutboxRepository } from '@sluice/db/repositories/outbox-repository';
 import { createRegroup } from '@sluice/db/repositories/regroup';
 import { createSealedSecrets } from '@sluice/db/repositories/sealed-secrets';
+import { type AlertEvaluatorOptions, createAlertEvaluator } from '@sluice/delivery/alert-evaluator';
+import { createHealthTracker } from '@sluice/delivery/destination-health';
 import { createDestinationMaintenance } from '@sluice/delivery/destination-maintenance';
 import { createDrainService, type DrainOptions } from '@sluice/delivery/drain-service';
 import { createFanOutService, type FanOutOptions } from '@sluice/delivery/fan-out-service';
@@ -25,6 +29,7 @@ import { createBulkReplayRunner, type ReplayRate } from './bulk-replay-runner.ts
 import { createDestinationInspector, type InspectorOptions } from './destination-inspector.ts';
 import { createDueWorkPoller } from './due-work-poller.ts';
 import { createWorkerMetrics } from './metrics.ts';
+import { createPeriodicTask } from './periodic-task.ts';
 import { createSecretResealer, type ResealerOptions } from './secret-resealer.ts';
 import { createSweeper, type SweeperOptions } from './sweeper.ts';
 
@@ -44,6 +49,7 @@ export interface WorkerDeps {
   replayRate?: Partial<ReplayRate>;
   inspector?: Partial<InspectorOptions>;
   resealer?: Partial<ResealerOptions>;
+  alerts?: Partial<AlertEvaluatorOptions> & { intervalMs?: number };
 }
 
 /**
@@ -79,6 +85,7 @@ export function startWorkers(deps: WorkerDeps) {
     resolver,
     metrics: metrics.drain,
     logger: deps.logger,
+    health: createHealthTracker({ health: createDestinationHealthRepository(executor), logger: deps.logger }),
     options: deps.drain,
   });
   const maintenance = createDestinationMaintenance({
@@ -150,10 +157,30 @@ export function startWorkers(deps: WorkerDeps) {
     logger: deps.logger,
     options: deps.resealer,
   });
+  const alertEvaluator = createAlertEvaluator({
+    database: deps.database,
+    alerts: createAlertsRepository(executor),
+    wakeFanOut: (tenantIds) =>
+      jobs.enqueue(
+        'fanOut',
+        tenantIds.map((tenantId) => ({ tenantId })),
+      ),
+    logger: deps.logger,
+    options: deps.alerts,
+  });
+  // Every worker evaluates: the alerts' unique index and the events' idempotency keys emit each
+  // state once whoever sees it first, so there is nothing to elect.
+  const alertWatch = createPeriodicTask({
+    name: 'alert evaluation',
+    run: alertEvaluator.evaluateOnce,
+    intervalMs: deps.alerts?.intervalMs ?? 5_000,
+    logger: deps.logger,
+  });
   poller.start();
   sweeper.start();
   inspector.start();
   resealer.start();
+  alertWatch.start();
 
   return {
     sweeper,
@@ -163,7 +190,7 @@ export function startWorkers(deps: WorkerDeps) {
     metrics,
     async close() {
       stopping = true;
-      await Promise.all([sweeper.stop(), poller.stop(), inspector.stop(), resealer.stop()]);
+      await Promise.all([sweeper.stop(), poller.stop(), inspector.stop(), resealer.stop(), alertWatch.stop()]);
       // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
       await Promise.all(workers.map((worker) => worker.close()));
       await jobs.close();

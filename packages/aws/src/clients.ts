@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsEndpoints } from '@sluice/config/env';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
+import { traceAwsCalls } from './call-tracing.ts';
 import type { DestinationCredentials } from './credentials.ts';
 import { createHttpHandler, type HttpTimeouts } from './http-handler.ts';
 
@@ -93,34 +94,64 @@ export function createAwsClientCache(options: AwsClientCacheOptions = {}): AwsCl
     return client;
   }
 
-  const keyOf = (service: string, target: ClientTarget) => `${service}|${target.region}|${target.credentials.cacheKey}`;
+  /** The cached client of this service, region and identity, or a new one from `make`. */
+  function clientFor<T extends AwsClient>(
+    service: string,
+    target: ClientTarget,
+    isKind: (client: AwsClient) => client is T,
+    make: () => T,
+  ): T {
+    const key = `${service}|${target.region}|${target.credentials.cacheKey}`;
+    const cached = lookup(key);
+    return cached && isKind(cached) ? cached : remember(key, make());
+  }
 
   return {
-    sqs(target) {
-      const key = keyOf('sqs', target);
-      const cached = lookup(key);
-      if (cached instanceof SQSClient) return cached;
-      // The endpoint comes from the region (or the override), never from the queue URL's host.
-      return remember(key, new SQSClient({ ...common(target), endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }));
-    },
-    sns(target) {
-      const key = keyOf('sns', target);
-      const cached = lookup(key);
-      if (cached instanceof SNSClient) return cached;
-      return remember(key, new SNSClient({ ...common(target), endpoint: endpoints.sns }));
-    },
-    kinesis(target) {
-      const key = keyOf('kinesis', target);
-      const cached = lookup(key);
-      if (cached instanceof KinesisClient) return cached;
-      return remember(key, new KinesisClient({ ...common(target), endpoint: endpoints.kinesis }));
-    },
-    eventBridge(target) {
-      const key = keyOf('eventbridge', target);
-      const cached = lookup(key);
-      if (cached instanceof EventBridgeClient) return cached;
-      return remember(key, new EventBridgeClient({ ...common(target), endpoint: endpoints.eventbridge }));
-    },
+    sqs: (target) =>
+      clientFor(
+        'SQS',
+        target,
+        (c) => c instanceof SQSClient,
+        // The endpoint comes from the region (or the override), never from the queue URL's host.
+        () => {
+          const client = new SQSClient({ ...common(target), endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false });
+          traceAwsCalls(client.middlewareStack, 'SQS', target.region);
+          return client;
+        },
+      ),
+    sns: (target) =>
+      clientFor(
+        'SNS',
+        target,
+        (c) => c instanceof SNSClient,
+        () => {
+          const client = new SNSClient({ ...common(target), endpoint: endpoints.sns });
+          traceAwsCalls(client.middlewareStack, 'SNS', target.region);
+          return client;
+        },
+      ),
+    kinesis: (target) =>
+      clientFor(
+        'Kinesis',
+        target,
+        (c) => c instanceof KinesisClient,
+        () => {
+          const client = new KinesisClient({ ...common(target), endpoint: endpoints.kinesis });
+          traceAwsCalls(client.middlewareStack, 'Kinesis', target.region);
+          return client;
+        },
+      ),
+    eventBridge: (target) =>
+      clientFor(
+        'EventBridge',
+        target,
+        (c) => c instanceof EventBridgeClient,
+        () => {
+          const client = new EventBridgeClient({ ...common(target), endpoint: endpoints.eventbridge });
+          traceAwsCalls(client.middlewareStack, 'EventBridge', target.region);
+          return client;
+        },
+      ),
     size: () => clients.size,
     forget(credentials) {
       for (const key of clients.keys()) if (key.endsWith(`|${credentials.cacheKey}`)) clients.delete(key);

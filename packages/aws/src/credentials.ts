@@ -12,6 +12,7 @@ import {
   type RoleRequest,
   type WrongExternalIdAnswer,
 } from './assume-role.ts';
+import { traceAwsCalls } from './call-tracing.ts';
 import { createHttpHandler } from './http-handler.ts';
 import {
   type AwsIdentity,
@@ -111,14 +112,17 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
   const sessions = new Map<string, RoleSession>();
   // Sessions whose role trusts Sluice for sts:AssumeRole but not sts:TagSession (older trust policies).
   const untagged = new Set<string>();
-  const stsClient = (credentials: CredentialBrokerOptions['serviceCredentials']) =>
-    new STSClient({
+  const stsClient = (credentials: CredentialBrokerOptions['serviceCredentials']) => {
+    const client = new STSClient({
       region: options.region,
       endpoint: options.stsEndpoint,
       credentials,
       requestHandler: createHttpHandler(),
       maxAttempts: 1,
     });
+    traceAwsCalls(client.middlewareStack, 'STS', options.region);
+    return client;
+  };
   const sts = stsClient(options.serviceCredentials);
   const serviceIdentity = cachedIdentity(() => callerIdentity(sts), now);
 

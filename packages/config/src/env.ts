@@ -1,3 +1,4 @@
+import { OTLP_PROTOCOLS, SAMPLERS, TRACE_EXPORTERS } from '@sluice/telemetry/tracing-settings';
 import { z } from 'zod';
 
 /**
@@ -23,6 +24,41 @@ const urlWithProtocols = (protocols: string[]) =>
 
 const optionalUrl = urlWithProtocols(['http:', 'https:']).optional();
 
+/** A comma-separated list, each item trimmed and empty ones dropped, then checked by `item`. */
+const commaSeparated = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
+const otlpProtocol = z.enum(OTLP_PROTOCOLS, {
+  error: 'must be http/protobuf or http/json (Sluice exports OTLP over HTTP; grpc is not supported)',
+});
+
+// The standard OpenTelemetry variables Sluice reads itself; the OTLP exporter reads the rest
+// (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION) and OTEL_RESOURCE_ATTRIBUTES directly.
+const tracingVariables = {
+  OTEL_SDK_DISABLED: z
+    .string()
+    .transform((value) => value.trim().toLowerCase() === 'true')
+    .optional(),
+  OTEL_TRACES_EXPORTER: commaSeparated(
+    z.enum(TRACE_EXPORTERS, { error: 'lists exporters Sluice has: otlp, console or none' }),
+  ).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_TRACES_SAMPLER: z.enum(SAMPLERS).optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.string().optional(),
+};
+
 const base64Key32 = z.string().refine((value) => Buffer.from(value, 'base64').length === 32, {
   message: 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
 });
@@ -47,16 +83,7 @@ export const envSchema = z
     OPERATOR_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     ENCRYPTION_KEY: base64Key32.optional(),
     // Comma-separated keys that sealed older secrets: they still open them during a rotation.
-    ENCRYPTION_KEYS_PREVIOUS: z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((key) => key.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(base64Key32))
-      .optional(),
+    ENCRYPTION_KEYS_PREVIOUS: commaSeparated(base64Key32).optional(),
     // The AWS principal customers' trust policies name, when STS GetCallerIdentity cannot say
     // (or to name a role with a path, which STS does not report).
     SERVICE_PRINCIPAL_ARN: z
@@ -92,6 +119,7 @@ export const envSchema = z
     AWS_ENDPOINT_URL_KINESIS: optionalUrl,
     AWS_ENDPOINT_URL_EVENTBRIDGE: optionalUrl,
     AWS_ENDPOINT_URL_STS: optionalUrl,
+    ...tracingVariables,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

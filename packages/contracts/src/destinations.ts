@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertRulesInputSchema, alertRulesSchema } from './alerts.ts';
 import { idSchema, timestampSchema } from './common.ts';
 
 export const destinationTypeSchema = z.enum(['sqs', 'sns', 'kinesis', 'eventbridge']);
@@ -98,6 +99,7 @@ const destinationFields = {
   }),
   enabled: z.boolean().optional(),
   retry: retrySchema.nullable().optional().meta({ description: 'Defaults: no attempt limit, 24 hours' }),
+  alerts: alertRulesInputSchema.optional(),
 };
 
 export const createDestinationSchema = z
@@ -145,6 +147,7 @@ export const updateDestinationSchema = z
     eventTypes: destinationFields.eventTypes,
     enabled: destinationFields.enabled,
     retry: destinationFields.retry,
+    alerts: destinationFields.alerts,
   })
   .meta({ id: 'DestinationUpdate' });
 
@@ -181,6 +184,20 @@ export const destinationAuthSchema = z.discriminatedUnion('mode', [
   }),
 ]);
 
+export const destinationHealthSchema = z
+  .object({
+    state: z.enum(['healthy', 'throttled', 'failing', 'paused']),
+    since: timestampSchema.meta({ description: 'When the destination entered this state' }),
+    detail: z.string().nullable().meta({ description: 'Why: the last error, or what the state means' }),
+  })
+  .meta({
+    id: 'DestinationHealth',
+    description:
+      'How sending to the destination goes, as the workers last saw it: healthy (delivering), throttled ' +
+      '(AWS throttles it; Sluice slows down), failing (its sends fail: denied, missing, unreachable), paused ' +
+      '(paused or disabled: nothing is sent)',
+  });
+
 export const destinationSchema = z
   .object({
     id: idSchema,
@@ -194,6 +211,8 @@ export const destinationSchema = z
     enabled: z.boolean(),
     status: z.enum(['active', 'paused', 'disabled']),
     retry: z.object({ maxAttempts: z.number().int().nullable(), maxAgeSeconds: z.number().int() }),
+    alerts: alertRulesSchema,
+    health: destinationHealthSchema,
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })

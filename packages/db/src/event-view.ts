@@ -22,9 +22,12 @@ export function toEventView(row: EventRow): EventView {
   };
 }
 
-/** The event columns plain-SQL statements select (events aliased `e`), and their row shape. */
+/**
+ * The event columns plain-SQL statements select (events aliased `e`), and their row shape.
+ * trace_context is never part of what is delivered: claims keep it beside the event.
+ */
 export const EVENT_COLUMNS = `e.id as event_id, e.event_type, e.occurred_at, e.source, e.customer_external_id,
-  e.idempotency_key, e.correlation_id, e.payload, e.metadata, e.received_at`;
+  e.idempotency_key, e.correlation_id, e.payload, e.metadata, e.received_at, e.trace_context`;
 
 export interface EventColumns {
   event_id: string;
@@ -37,6 +40,7 @@ export interface EventColumns {
   payload: Record<string, unknown>;
   metadata: EventMetadata | null;
   received_at: Date;
+  trace_context: string | null;
 }
 
 export function deliverableOf(row: EventColumns): DeliverableEvent {

@@ -9,8 +9,11 @@ import {
 } from '@sluice/destinations/resolver';
 import type { DeliveryOutcome } from '@sluice/destinations/types';
 import type { Logger } from '@sluice/logger/logger';
+import { inSpan } from '@sluice/telemetry/spans';
+import { type HealthTracker, healthOfRound } from './destination-health.ts';
 import { decideOutcome, decideUnusable, UNUSABLE_RECHECK_MS } from './outcome-decision.ts';
 import { sendInLanes } from './send-lanes.ts';
+import { traceSends } from './send-tracing.ts';
 
 export interface DrainOptions {
   /** How long a claim holds deliveries before another worker may take them (a dead worker's lease). */
@@ -51,6 +54,8 @@ export function createDrainService(deps: {
   resolver: Pick<DestinationResolver, 'resolve'>;
   metrics: DrainMetrics;
   logger: Logger;
+  /** Records health transitions (alerts, destination views); see destination-health.ts. */
+  health?: Pick<HealthTracker, 'observe'>;
   options?: Partial<DrainOptions>;
 }) {
   const options = { ...defaultDrainOptions, ...deps.options };
@@ -99,6 +104,7 @@ export function createDrainService(deps: {
     }
     await deps.claims.release(row.id, held, new Date(now.getTime() + UNUSABLE_RECHECK_MS), lastError);
     await record(row, dead);
+    await deps.health?.observe(row, { state: 'failing', detail: lastError.message });
     return claimed.length >= options.claimLimit;
   }
 
@@ -112,7 +118,13 @@ export function createDrainService(deps: {
     // A call not started before most of the lease is gone is left for the next claim: sent now,
     // it could still be in flight when another worker takes the deliveries over.
     const sendBy = Date.now() + options.leaseMs * 0.75;
-    const lanes = await sendInLanes(plan.calls, resolved.send, {
+    // A span per call, and per message in its event's trace (no-op while tracing is off).
+    const calls = traceSends(plan.calls, byId, {
+      id: row.id,
+      type: row.type,
+      resourceName: resolved.destination.resourceName,
+    });
+    const lanes = await sendInLanes(calls, resolved.send, {
       concurrency: options.sendConcurrency,
       shouldStart: () => Date.now() < sendBy,
     });
@@ -138,6 +150,7 @@ export function createDrainService(deps: {
       lanes.unsent.flatMap((call) => call.messages.flatMap((m) => byId.get(m.deliveryId) ?? [])),
       new Date(),
     );
+    await deps.health?.observe(row, healthOfRound(answered.map((a) => a.outcome)));
     return {
       sent: recorded.filter((r) => r.kind === 'delivered').length,
       throttled: answered.some(({ outcome }) => !outcome.ok && outcome.failure.category === 'throttled'),
@@ -168,7 +181,18 @@ export function createDrainService(deps: {
           ? await deps.claims.claimGroupHeads(row, limits)
           : await deps.claims.claimDue(row.id, limits);
         if (claimed.length === 0) return { sent, more: false };
-        const round = await sendRound(row, resolved, claimed);
+        // Each round is a span (no-op while tracing is off).
+        const round = await inSpan(
+          'drain round',
+          {
+            attributes: {
+              'sluice.destination.id': row.id,
+              'sluice.destination.type': row.type,
+              'sluice.claimed': claimed.length,
+            },
+          },
+          () => sendRound(row, resolved, claimed),
+        );
         sent += round.sent;
         // A throttled destination backs off as a whole; its retries come due on their own.
         if (round.throttled) return { sent, more: false };

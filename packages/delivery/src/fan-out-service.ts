@@ -7,6 +7,8 @@ import type { DestinationRow } from '@sluice/db/schema/destinations';
 import { compileEventTypes } from '@sluice/destinations/event-type-match';
 import type { DestinationResolver } from '@sluice/destinations/resolver';
 import type { Logger } from '@sluice/logger/logger';
+import { isAlertAbout } from './alert-routing.ts';
+import { traceFanOutBatch } from './fan-out-tracing.ts';
 import { DEFAULT_MAX_AGE_SECONDS } from './retry-policy.ts';
 
 export interface FanOutOptions {
@@ -57,6 +59,8 @@ export function createFanOutService(deps: {
     return claimed.flatMap(({ event, seq, bytes, receivedAt }) =>
       (byCustomer.get(event.customerExternalId) ?? []).flatMap((row): PlannedDelivery[] => {
         if (!row.enabled) return [];
+        // An alert never goes to the destination it is about.
+        if (isAlertAbout(event, row.id)) return [];
         let orderingKey: string | null = null;
         try {
           const configured = deps.resolver.configure(row);
@@ -136,7 +140,8 @@ export function createFanOutService(deps: {
         if (Date.now() > deadline) return { ...result, more: true };
         let done: Awaited<ReturnType<typeof fanOutBatch>>;
         try {
-          done = await deps.database.transaction((tx) => fanOutBatch(tx, tenantId));
+          // A span per batch, and one in each event's trace (no-op while tracing is off).
+          done = await traceFanOutBatch(tenantId, () => deps.database.transaction((tx) => fanOutBatch(tx, tenantId)));
         } catch (error) {
           deps.logger.warn({ err: error, tenantId }, 'fan-out batch failed: isolating the event that breaks it');
           const claimed = await deps.database.transaction((tx) =>

@@ -1,3 +1,5 @@
+import { traceLogFields } from '@sluice/telemetry/log-fields';
+import { isTracingOn } from '@sluice/telemetry/tracing';
 import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
@@ -24,11 +26,13 @@ export const redactPaths = [
   'encryptionKey',
 ];
 
+/** With tracing on (start it first), every line logged within a span carries its trace and span ids. */
 export function createLogger(options: { level?: string; name?: string } & LoggerOptions = {}): Logger {
   return pino({
     level: options.level ?? 'info',
     name: options.name,
     redact: { paths: redactPaths, censor: '[redacted]' },
+    ...(isTracingOn() ? { mixin: traceLogFields } : {}),
     ...options,
   });
 }

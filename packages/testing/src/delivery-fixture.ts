@@ -8,7 +8,7 @@ import {
   emulatorClients,
 } from './aws-test-resources.ts';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
-import { sampleEvent, startTestStack, type TestStack } from './stack.ts';
+import { sampleEvent, startTestStack, type TestStack, type TestStackOptions } from './stack.ts';
 
 /**
  * Everything an end-to-end delivery test needs: the emulators (optionally behind a fault
@@ -49,6 +49,9 @@ export interface DeliveryFixture {
 export interface RegisteredDestination {
   id: string;
   customerExternalId: string;
+  /** The role the fake STS lets Sluice assume with this ExternalId (revoke it to break the destination). */
+  roleArn: string;
+  externalId: string;
   /** Posts an event for this destination's customer. */
   post(overrides?: Record<string, unknown>): Promise<string>;
 }
@@ -59,6 +62,7 @@ export interface DestinationExtras {
   customerExternalId?: string;
   retry?: { maxAttempts?: number; maxAgeSeconds?: number };
   transform?: { language: 'jsonata'; expression: string };
+  alerts?: Record<string, number | null>;
 }
 
 export const FIXTURE_CUSTOMER = 'acct_8K2zRq';
@@ -73,6 +77,7 @@ export interface DeliveryFixtureOptions {
   workers?: boolean;
   /** More configuration (limits, timeouts), as environment variables. */
   env?: Record<string, string>;
+  alerts?: TestStackOptions['alerts'];
 }
 
 export async function startDeliveryFixture(options: DeliveryFixtureOptions = {}): Promise<DeliveryFixture> {
@@ -91,6 +96,7 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
     awsEnv,
     drain: options.drain,
     ...(options.env ? { env: options.env } : {}),
+    alerts: options.alerts,
   });
   const tenantId = (await stack.createTenant()).id;
   const { auth } = await stack.createKey(tenantId, ['admin']);
@@ -127,6 +133,7 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
         ...(extra.eventTypes ? { eventTypes: extra.eventTypes } : {}),
         ...(extra.retry ? { retry: extra.retry } : {}),
         ...(extra.transform ? { transform: extra.transform } : {}),
+        ...(extra.alerts ? { alerts: extra.alerts } : {}),
       },
     });
     if (response.statusCode !== 201) throw new Error(`register ${type}: ${response.statusCode} ${response.body}`);
@@ -135,6 +142,8 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
     return {
       id: destination.id,
       customerExternalId,
+      roleArn,
+      externalId: destination.auth.externalId,
       post: (overrides = {}) => postEvent({ customerExternalId, ...overrides }),
     };
   }

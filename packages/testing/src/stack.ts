@@ -5,7 +5,7 @@ import { connectConfiguredDatabase, type DatabaseHandle } from '@sluice/db/clien
 import type { DrainOptions } from '@sluice/delivery/drain-service';
 import { createProducerConnection, createWorkerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
-import { type RunningWorkers, startWorkers } from '@sluice/worker/workers';
+import { type RunningWorkers, startWorkers, type WorkerDeps } from '@sluice/worker/workers';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { testDatabaseUrl, testOperatorKey, testRedisUrl } from './test-env.ts';
@@ -35,6 +35,8 @@ export interface TestStackOptions {
   /** AWS variables (AWS_ENDPOINT_URL_*, ...), e.g. an emulator's `env`, possibly routed through a fault proxy. */
   awsEnv?: Record<string, string>;
   drain?: Partial<DrainOptions>;
+  /** The alert evaluator's interval and confirmation time (short in tests). */
+  alerts?: WorkerDeps['alerts'];
   /** Point the stack elsewhere, e.g. at a port where nothing listens. */
   databaseUrl?: string;
   redisUrl?: string;
@@ -103,6 +105,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         resealer: { firstRunMs: 3_600_000, intervalMs: 3_600_000 },
         pollIntervalMs: 200,
         drain: options.drain,
+        alerts: options.alerts,
       });
       return stack.workers;
     },

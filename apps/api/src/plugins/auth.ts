@@ -50,7 +50,9 @@ function assertAllowed(access: Access, principal: Principal): void {
   }
   if (principal.kind === 'customer') {
     if (access !== 'customerData') {
-      throw forbidden('A portal token reaches only /v1/destinations*, /v1/deliveries*, /v1/dlq* and /v1/stats.');
+      throw forbidden(
+        'A portal token reaches only /v1/destinations*, /v1/deliveries*, /v1/dlq*, /v1/stats and /v1/alerts.',
+      );
     }
     return;
   }

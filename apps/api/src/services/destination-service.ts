@@ -1,8 +1,10 @@
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsIdentity } from '@sluice/aws/service-identity';
+import type { StoredAlertRules } from '@sluice/contracts/alerts';
 import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
 import { newId } from '@sluice/db/ids';
 import type { PageRequest } from '@sluice/db/pagination';
+import type { DestinationHealthRepository } from '@sluice/db/repositories/destination-health-repository';
 import type { QuotaOutcome } from '@sluice/db/repositories/destination-quotas';
 import type {
   DestinationChanges,
@@ -21,6 +23,7 @@ import type { TenantScope } from './tenant-scope.ts';
 
 export function createDestinationService(deps: {
   destinations: DestinationsRepository;
+  health: Pick<DestinationHealthRepository, 'forDestinations'>;
   aws: Pick<AwsRuntime, 'secrets'>;
   resolver: DestinationResolver;
   checks: DestinationAwsChecks;
@@ -33,7 +36,14 @@ export function createDestinationService(deps: {
   /** Sluice's own principal for trust policies; undefined when STS cannot say (the broker remembers a failure). */
   const identity = async (): Promise<AwsIdentity | undefined> =>
     deps.servicePrincipalArn ? identityFromArn(deps.servicePrincipalArn) : deps.checks.serviceIdentity();
-  const view = async (row: DestinationRow) => toDestinationView(row, await identity());
+  const view = async (row: DestinationRow) => {
+    const [me, health] = await Promise.all([identity(), deps.health.forDestinations(row.tenantId, [row.id])]);
+    return toDestinationView(row, me, health.get(row.id));
+  };
+
+  /** The rules set so far with the input's on top: a missing rule keeps its value, null turns it off. */
+  const alertRules = (current: StoredAlertRules, input: StoredAlertRules | undefined): StoredAlertRules =>
+    Object.fromEntries(Object.entries({ ...current, ...input }).filter(([, value]) => value !== undefined));
 
   const inputs = createDestinationInput(deps);
 
@@ -74,6 +84,7 @@ export function createDestinationService(deps: {
         enabled: input.enabled ?? true,
         retryMaxAttempts: input.retry?.maxAttempts ?? null,
         retryMaxAgeSeconds: input.retry?.maxAgeSeconds ?? null,
+        alertRules: alertRules({}, input.alerts),
       });
       if (!('inserted' in outcome)) {
         const whose = outcome.exceeded === 'tenant' ? 'This tenant' : `Customer ${input.customerExternalId}`;
@@ -94,8 +105,17 @@ export function createDestinationService(deps: {
       }
       const scoped = customer === undefined ? filters : { ...filters, customerExternalId: customer };
       const result = await deps.destinations.list(scope.tenantId, scoped, page);
-      const me = await identity();
-      return { data: result.data.map((row) => toDestinationView(row, me)), nextCursor: result.nextCursor };
+      const [me, health] = await Promise.all([
+        identity(),
+        deps.health.forDestinations(
+          scope.tenantId,
+          result.data.map((row) => row.id),
+        ),
+      ]);
+      return {
+        data: result.data.map((row) => toDestinationView(row, me, health.get(row.id))),
+        nextCursor: result.nextCursor,
+      };
     },
 
     get: async (scope: TenantScope, id: string) => view(await mustGet(scope, id)),
@@ -117,6 +137,7 @@ export function createDestinationService(deps: {
       if (input.auth !== undefined) Object.assign(changes, inputs.authColumns(input.auth, current));
       if (input.eventTypes !== undefined) changes.eventTypes = input.eventTypes;
       if (input.enabled !== undefined) changes.enabled = input.enabled;
+      if (input.alerts !== undefined) changes.alertRules = alertRules(current.alertRules, input.alerts);
       if (input.retry !== undefined) {
         changes.retryMaxAttempts = input.retry?.maxAttempts ?? null;
         changes.retryMaxAgeSeconds = input.retry?.maxAgeSeconds ?? null;

@@ -8,6 +8,7 @@ import { encodeCursor } from '@sluice/db/pagination';
 import type { DeliveriesRepository } from '@sluice/db/repositories/deliveries-repository';
 import type { EventFilters, EventsRepository, NewEvent } from '@sluice/db/repositories/events-repository';
 import { notFound } from '@sluice/errors/app-error';
+import { activeTraceparent } from '@sluice/telemetry/spans';
 import type { ApiMetrics } from '../metrics.ts';
 import { toEventView } from '../views/records.ts';
 
@@ -33,6 +34,8 @@ function toNewEvent(input: EventInput, requestHash: string): NewEvent {
     correlationId: input.correlationId ?? null,
     payloadJson: JSON.stringify(input.payload),
     metadataJson: input.metadata ? JSON.stringify(input.metadata) : null,
+    // The request's trace (null while tracing is off): the fan-out and the send continue it.
+    traceContext: activeTraceparent(),
   };
 }
 

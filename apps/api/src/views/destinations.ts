@@ -1,11 +1,16 @@
 import type { AwsIdentity } from '@sluice/aws/service-identity';
 import { buildTrustPolicy } from '@sluice/aws/trust-policy';
-import type { DestinationRow } from '@sluice/db/schema/destinations';
+import { resolveAlertRules } from '@sluice/contracts/alerts';
+import type { DestinationHealthRow, DestinationRow } from '@sluice/db/schema/destinations';
 import { DEFAULT_MAX_AGE_SECONDS } from '@sluice/delivery/retry-policy';
 import { openTrustPolicyMessage, TRUST_POLICY_WITHOUT_EXTERNAL_ID } from '@sluice/destinations/trust-check';
 
 /** A destination as clients see it: never the secret, always the ExternalId and trust policy. */
-export function toDestinationView(row: DestinationRow, identity: AwsIdentity | undefined) {
+export function toDestinationView(
+  row: DestinationRow,
+  identity: AwsIdentity | undefined,
+  health: DestinationHealthRow | undefined,
+) {
   return {
     id: row.id,
     name: row.name,
@@ -18,9 +23,30 @@ export function toDestinationView(row: DestinationRow, identity: AwsIdentity | u
     enabled: row.enabled,
     status: !row.enabled ? ('disabled' as const) : row.pausedAt ? ('paused' as const) : ('active' as const),
     retry: { maxAttempts: row.retryMaxAttempts, maxAgeSeconds: row.retryMaxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS },
+    alerts: resolveAlertRules(row.alertRules),
+    health: healthView(row, health),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+/**
+ * Paused and disabled come from the destination itself (nothing is sent); the rest is what the
+ * drains last recorded. A destination nothing was sent to yet counts as healthy since its creation.
+ */
+function healthView(row: DestinationRow, health: DestinationHealthRow | undefined) {
+  if (!row.enabled) {
+    return { state: 'paused' as const, since: row.updatedAt.toISOString(), detail: 'Disabled: nothing is sent.' };
+  }
+  if (row.pausedAt) {
+    return {
+      state: 'paused' as const,
+      since: row.pausedAt.toISOString(),
+      detail: 'Paused: deliveries wait and are sent in order after resume.',
+    };
+  }
+  if (!health) return { state: 'healthy' as const, since: row.createdAt.toISOString(), detail: 'Nothing sent yet.' };
+  return { state: health.state, since: health.since.toISOString(), detail: health.detail };
 }
 
 // When Sluice cannot learn its own AWS identity (no credentials configured), the policy

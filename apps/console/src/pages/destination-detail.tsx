@@ -3,6 +3,7 @@ import { api, type Destination, type TestResult } from '../api.ts';
 import { useViewer } from '../app-context.ts';
 import { href, navigate } from '../router.ts';
 import { Badge, CopyBlock, ErrorNote, Section, useLoad, When } from '../ui.tsx';
+import { describeRules, OpenAlerts } from './alerts.tsx';
 import { DestinationForm } from './destination-form.tsx';
 
 const resourceOf = (destination: Destination) =>
@@ -71,6 +72,12 @@ function DestinationView(props: { destination: Destination; setupOpen: boolean; 
               </dd>
             </>
           )}
+          {destination.alerts && (
+            <>
+              <dt>Alerts when</dt>
+              <dd>{describeRules(destination.alerts)}</dd>
+            </>
+          )}
           <dt>Type</dt>
           <dd>{destination.type}</dd>
           <dt>Customer</dt>
@@ -102,6 +109,9 @@ function DestinationView(props: { destination: Destination; setupOpen: boolean; 
             )}
           </p>
         )}
+      </Section>
+      <Section title="Open alerts">
+        <OpenAlerts destinationId={destination.id} />
       </Section>
       <SetupStep destinationId={destination.id} open={props.setupOpen} />
       <TestStep destinationId={destination.id} />

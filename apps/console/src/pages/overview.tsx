@@ -3,6 +3,7 @@ import { api } from '../api.ts';
 import { useViewer } from '../app-context.ts';
 import { type ChartLine, TimeChart } from '../charts.tsx';
 import { ago, ErrorNote, Section, useLoad } from '../ui.tsx';
+import { OpenAlerts } from './alerts.tsx';
 
 /** Delivered, retried and dead per minute, latency, and the backlog now; for all or one destination. */
 export function OverviewPage() {
@@ -35,69 +36,76 @@ export function OverviewPage() {
   }, [stats.data]);
 
   return (
-    <Section
-      title="Overview"
-      actions={
-        <div className="toolbar">
-          {destinations.data && (
+    <>
+      {viewer.kind !== 'operator' && (
+        <Section title="Open alerts">
+          <OpenAlerts destinationId={destinationId || undefined} />
+        </Section>
+      )}
+      <Section
+        title="Overview"
+        actions={
+          <div className="toolbar">
+            {destinations.data && (
+              <label>
+                Destination{' '}
+                <select value={destinationId} onChange={(e) => setDestinationId(e.target.value)}>
+                  <option value="">All destinations</option>
+                  {destinations.data.data.map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {d.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
             <label>
-              Destination{' '}
-              <select value={destinationId} onChange={(e) => setDestinationId(e.target.value)}>
-                <option value="">All destinations</option>
-                {destinations.data.data.map((d) => (
-                  <option key={d.id} value={d.id}>
-                    {d.name}
-                  </option>
-                ))}
+              Interval{' '}
+              <select value={interval} onChange={(e) => setInterval(e.target.value === 'hour' ? 'hour' : 'minute')}>
+                <option value="minute">per minute (last hour)</option>
+                <option value="hour">per hour (last 60 hours)</option>
               </select>
             </label>
-          )}
-          <label>
-            Interval{' '}
-            <select value={interval} onChange={(e) => setInterval(e.target.value === 'hour' ? 'hour' : 'minute')}>
-              <option value="minute">per minute (last hour)</option>
-              <option value="hour">per hour (last 60 hours)</option>
-            </select>
-          </label>
-          <button type="button" onClick={stats.reload}>
-            Refresh
-          </button>
-        </div>
-      }
-    >
-      <ErrorNote error={stats.error} />
-      {stats.data && (
-        <>
-          <dl className="figures" aria-label="Backlog now">
-            <div>
-              <dt>Pending</dt>
-              <dd data-testid="pending">{stats.data.pending}</dd>
-            </div>
-            <div>
-              <dt>Oldest pending</dt>
-              <dd>{ago(stats.data.oldestPendingAt)}</dd>
-            </div>
-            <div>
-              <dt>Dead letters open</dt>
-              <dd data-testid="dlq-open">{stats.data.dlqOpen}</dd>
-            </div>
-          </dl>
-          <div className="charts">
-            <TimeChart
-              title={`Messages per ${interval}`}
-              times={charts.times}
-              lines={charts.counts}
-              summary={charts.totals}
-            />
-            <TimeChart
-              title="Accept-to-delivery latency"
-              times={charts.times}
-              lines={charts.latency}
-              summary="p50 and p99 in milliseconds"
-            />
+            <button type="button" onClick={stats.reload}>
+              Refresh
+            </button>
           </div>
-        </>
-      )}
-    </Section>
+        }
+      >
+        <ErrorNote error={stats.error} />
+        {stats.data && (
+          <>
+            <dl className="figures" aria-label="Backlog now">
+              <div>
+                <dt>Pending</dt>
+                <dd data-testid="pending">{stats.data.pending}</dd>
+              </div>
+              <div>
+                <dt>Oldest pending</dt>
+                <dd>{ago(stats.data.oldestPendingAt)}</dd>
+              </div>
+              <div>
+                <dt>Dead letters open</dt>
+                <dd data-testid="dlq-open">{stats.data.dlqOpen}</dd>
+              </div>
+            </dl>
+            <div className="charts">
+              <TimeChart
+                title={`Messages per ${interval}`}
+                times={charts.times}
+                lines={charts.counts}
+                summary={charts.totals}
+              />
+              <TimeChart
+                title="Accept-to-delivery latency"
+                times={charts.times}
+                lines={charts.latency}
+                summary="p50 and p99 in milliseconds"
+              />
+            </div>
+          </>
+        )}
+      </Section>
+    </>
   );
 }

@@ -20,6 +20,8 @@ export interface ClaimedDelivery {
   orderingKey: string | null;
   orderSeq: number;
   event: DeliverableEvent;
+  /** The event's trace (traceparent), when it was accepted with tracing on: its send continues it. */
+  traceContext: string | null;
 }
 
 export interface ClaimLimits {
@@ -50,6 +52,7 @@ const toClaimed =
     orderingKey: row.ordering_key,
     orderSeq: Number(row.order_seq),
     event: deliverableOf(row),
+    traceContext: row.trace_context,
   });
 
 export function createDeliveryClaims(ex: Executor) {

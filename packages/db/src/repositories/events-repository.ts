@@ -15,6 +15,8 @@ export interface NewEvent {
   correlationId: string | null;
   payloadJson: string;
   metadataJson: string | null;
+  /** W3C traceparent of the request that stored it, while tracing is on. */
+  traceContext: string | null;
 }
 
 const bytesOf = (row: NewEvent) =>
@@ -51,13 +53,13 @@ export function createEventsRepository(ex: Executor) {
         name: 'events-insert-many',
         text: `with inserted as (
                  insert into events (id, tenant_id, idempotency_key, request_hash, event_type, occurred_at, source,
-                                     customer_external_id, correlation_id, payload, metadata, bytes)
+                                     customer_external_id, correlation_id, payload, metadata, bytes, trace_context)
                  select v.id, $1::uuid, v.idempotency_key, v.request_hash, v.event_type, v.occurred_at, v.source,
-                        v.customer_external_id, v.correlation_id, v.payload, v.metadata, v.bytes
+                        v.customer_external_id, v.correlation_id, v.payload, v.metadata, v.bytes, v.trace_context
                  from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[],
-                             $9::text[], $10::jsonb[], $11::jsonb[], $12::int[])
+                             $9::text[], $10::jsonb[], $11::jsonb[], $12::int[], $13::text[])
                    as v(id, idempotency_key, request_hash, event_type, occurred_at, source, customer_external_id,
-                        correlation_id, payload, metadata, bytes)
+                        correlation_id, payload, metadata, bytes, trace_context)
                  on conflict (tenant_id, idempotency_key) do nothing
                  returning id, seq, customer_external_id, bytes
                )
@@ -77,6 +79,7 @@ export function createEventsRepository(ex: Executor) {
           rows.map((row) => row.payloadJson),
           rows.map((row) => row.metadataJson),
           rows.map(bytesOf),
+          rows.map((row) => row.traceContext),
         ],
       });
       return result.rows.map((row) => row.event_id);

@@ -8,6 +8,8 @@ export interface OutboxEvent {
   bytes: number;
   receivedAt: Date;
   event: DeliverableEvent;
+  /** The event's trace (traceparent), when it was accepted with tracing on. */
+  traceContext: string | null;
 }
 
 /**
@@ -42,6 +44,7 @@ export function createOutboxRepository() {
         bytes: row.bytes,
         receivedAt: row.received_at,
         event: deliverableOf(row),
+        traceContext: row.trace_context,
       }));
     },
 

@@ -1,3 +1,4 @@
+import type { StoredAlertRules } from '@sluice/contracts/alerts';
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.ts';
@@ -44,6 +45,8 @@ export const destinations = pgTable(
     inspectedAt: timestamp('inspected_at', { withTimezone: true, mode: 'date' }),
     // Set while the role accepts an ExternalId other than this destination's: its deliveries are held.
     trustPolicyOpenAt: timestamp('trust_policy_open_at', { withTimezone: true, mode: 'date' }),
+    // The alert thresholds the owner set; a missing one takes its default (contracts/alerts.ts).
+    alertRules: jsonb('alert_rules').$type<StoredAlertRules>().notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     // Soft delete: dead-letter entries keep pointing at a deleted destination, and a replay

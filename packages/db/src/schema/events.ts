@@ -43,6 +43,9 @@ export const events = pgTable(
     // Bytes of the payload and metadata JSON: bounds what one list page or claim loads.
     bytes: integer('bytes').notNull().default(0),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    // W3C traceparent of the request that stored it (only while tracing is on): the fan-out and
+    // each send of the event continue that trace, however the work is batched.
+    traceContext: text('trace_context'),
   },
   (t) => [
     uniqueIndex('events_tenant_idempotency_key').on(t.tenantId, t.idempotencyKey),
