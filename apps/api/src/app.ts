@@ -139,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerProblemErrors(app);
   registerAuth(app, { apiKeys, consoleSessions, portal });
-  await registerOpenApi(app);
+  await registerOpenApi(app, { publicUrl: deps.config.PUBLIC_URL });
 
   await app.register(
     healthRoutes({

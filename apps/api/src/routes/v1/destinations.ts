@@ -23,6 +23,8 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       config,
       schema: {
         tags,
+        operationId: 'createDestination',
+        summary: 'Create a destination',
         body: createDestinationSchema,
         description: 'A portal token may create destinations only for its own customerExternalId (else 403).',
         response: { 201: destinationSchema, ...errorResponses(400, 401, 403) },
@@ -34,6 +36,8 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       config,
       schema: {
         tags,
+        operationId: 'listDestinations',
+        summary: 'List destinations, newest first',
         querystring: listQuerySchema.extend(destinationListQuerySchema.shape),
         response: { 200: listResponse(destinationSchema), ...errorResponses(400, 401, 403) },
       },
@@ -45,7 +49,13 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
 
     app.get('/v1/destinations/:id', {
       config,
-      schema: { tags, params, response: { 200: destinationSchema, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags,
+        operationId: 'getDestination',
+        summary: 'Get a destination',
+        params,
+        response: { 200: destinationSchema, ...errorResponses(401, 403, 404) },
+      },
       handler: async (request) => service.get(scopeOf(request), request.params.id),
     });
 
@@ -53,6 +63,8 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       config,
       schema: {
         tags,
+        operationId: 'updateDestination',
+        summary: 'Update a destination',
         params,
         body: updateDestinationSchema,
         response: { 200: destinationSchema, ...errorResponses(400, 401, 403, 404) },
@@ -64,6 +76,8 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       config,
       schema: {
         tags,
+        operationId: 'deleteDestination',
+        summary: 'Delete a destination',
         description:
           'Deletes the destination; its pending deliveries go to the dead-letter queue (destination_deleted).',
         params,
@@ -79,6 +93,8 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       config,
       schema: {
         tags,
+        operationId: 'testDestination',
+        summary: 'Test a destination with one message',
         description:
           'Assumes the role, reads the queue/topic/stream attributes, and sends one message of eventType sluice.test.',
         params,
@@ -91,6 +107,7 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
       config,
       schema: {
         tags,
+        operationId: 'getDestinationSetup',
         summary: "What the customer creates in their AWS account: the role's trust and permissions policies",
         description:
           "The trust policy names Sluice's principal (STS GetCallerIdentity, or SERVICE_PRINCIPAL_ARN) with this " +
@@ -98,6 +115,7 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
           'resource; the CloudFormation template (YAML) creates the role named in auth.roleArn with both. ' +
           '503 service_identity_unknown when Sluice cannot learn its own principal.',
         params,
+        'x-problem-codes': { 503: ['service_identity_unknown'] },
         response: { 200: destinationSetupSchema, ...errorResponses(400, 401, 403, 404, 503) },
       },
       handler: async (request) => service.setup(scopeOf(request), request.params.id),
@@ -105,13 +123,26 @@ export function destinationRoutes(deps: { service: DestinationService }): Fastif
 
     app.post('/v1/destinations/:id/pause', {
       config,
-      schema: { tags, params, response: { 200: destinationSchema, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags,
+        operationId: 'pauseDestination',
+        summary: 'Pause a destination',
+        description: 'Deliveries wait while it is paused, and are sent in order after resume.',
+        params,
+        response: { 200: destinationSchema, ...errorResponses(401, 403, 404) },
+      },
       handler: async (request) => service.pause(scopeOf(request), request.params.id),
     });
 
     app.post('/v1/destinations/:id/resume', {
       config,
-      schema: { tags, params, response: { 200: destinationSchema, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags,
+        operationId: 'resumeDestination',
+        summary: 'Resume a paused destination',
+        params,
+        response: { 200: destinationSchema, ...errorResponses(401, 403, 404) },
+      },
       handler: async (request) => service.resume(scopeOf(request), request.params.id),
     });
   };

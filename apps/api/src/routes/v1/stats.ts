@@ -16,6 +16,8 @@ export function statsRoutes(deps: { stats: StatsService }): FastifyPluginAsyncZo
       config: { access: 'customerData' },
       schema: {
         tags,
+        operationId: 'getStats',
+        summary: 'Delivery stats and backlog',
         description,
         querystring: statsQuerySchema,
         response: { 200: statsSchema, ...errorResponses(400, 401, 403) },
@@ -39,6 +41,8 @@ export function statsRoutes(deps: { stats: StatsService }): FastifyPluginAsyncZo
       config: { access: 'operator' },
       schema: {
         tags,
+        operationId: 'adminGetStats',
+        summary: 'Delivery stats and backlog across tenants',
         description: `${description} Across every tenant, or one (tenantId).`,
         querystring: statsQuerySchema.safeExtend({ tenantId: z.string().min(1).max(64).optional() }),
         response: { 200: statsSchema, ...errorResponses(400, 401, 403) },
