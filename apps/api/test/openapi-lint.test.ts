@@ -76,7 +76,7 @@ describe('the served OpenAPI document', () => {
     delete send.operationId;
     send.requestBody = { required: true, content: { 'application/json': { schema: { type: 'object' } } } };
     child(child(paths, '/v1/events'), 'get').operationId = 'list_events';
-    const notFound = child(child(child(child(paths, '/v1/destinations/{id}'), 'get'), 'responses'), '404');
+    const notFound = child(child(child(broken, 'components'), 'responses'), 'NotFound');
     notFound.content = { 'application/json': child(notFound, 'content')['application/problem+json'] };
     const errors = (await lint(broken)).problems.filter((problem) => problem.severity === 'error');
     expect(errors.map((problem) => problem.ruleId).sort()).toEqual([

@@ -4,7 +4,8 @@ import { type RequestExample, requestExamples } from './openapi-examples.ts';
 /**
  * What fastify-zod-openapi cannot say from the routes' zod schemas, added to the generated
  * document once: error answers as application/problem+json with the codes each status carries,
- * the answers every route can give (500; 413 and 415 where there is a body), 204s without a
+ * shared once in components.responses unless a route adds codes of its own, the answers every
+ * route can give (500; 413 and 415 where there is a body), 204s without a
  * body, response descriptions, request body examples, and the tags' descriptions.
  *
  * A route names codes of its own (409 `idempotency_conflict`, ...) in its schema's
@@ -68,6 +69,9 @@ function problemResponse(status: string, routeCodes: readonly string[]): Json {
   return response;
 }
 
+/** A status's shared answer lives once in components.responses (BadRequest, NotFound, ...). */
+const sharedResponseName = (status: string) => (STATUS_CODES[status] ?? `Status${status}`).replace(/[^A-Za-z]/g, '');
+
 function routeProblemCodes(operation: Json): Record<string, readonly string[]> {
   const declared = objectAt(operation, 'x-problem-codes') ?? {};
   delete operation['x-problem-codes'];
@@ -78,7 +82,7 @@ function routeProblemCodes(operation: Json): Record<string, readonly string[]> {
   return codes;
 }
 
-function polishResponses(path: string, operation: Json) {
+function polishResponses(path: string, operation: Json, shared: Json) {
   const responses = objectAt(operation, 'responses');
   if (!responses) return;
   const routeCodes = routeProblemCodes(operation);
@@ -93,7 +97,14 @@ function polishResponses(path: string, operation: Json) {
   for (const [status, response] of Object.entries(responses)) {
     if (!isObject(response)) continue;
     if (isProblemResponse(response)) {
-      responses[status] = problemResponse(status, routeCodes[status] ?? []);
+      const own = routeCodes[status];
+      if (own) {
+        responses[status] = problemResponse(status, own);
+        continue;
+      }
+      const name = sharedResponseName(status);
+      shared[name] ??= problemResponse(status, []);
+      responses[status] = { $ref: `#/components/responses/${name}` };
       continue;
     }
     if (status === '204') delete response.content;
@@ -113,12 +124,14 @@ function addRequestExamples(operation: Json, examples: Record<string, RequestExa
 /** Polishes the document in place (it is generated once and cached by @fastify/swagger). */
 export function polishDocument(document: Json): Json {
   const paths = objectAt(document, 'paths') ?? {};
+  const components = objectAt(document, 'components') ?? {};
+  const shared: Json = {};
   const usedTags = new Set<string>();
   for (const [path, item] of Object.entries(paths)) {
     if (!isObject(item)) continue;
     for (const operation of Object.values(item)) {
       if (!isObject(operation)) continue;
-      polishResponses(path, operation);
+      polishResponses(path, operation, shared);
       const id = typeof operation.operationId === 'string' ? operation.operationId : '';
       addRequestExamples(operation, requestExamples[id]);
       if (Array.isArray(operation.tags)) {
@@ -126,6 +139,10 @@ export function polishDocument(document: Json): Json {
       }
     }
   }
+  document.components = {
+    ...components,
+    responses: Object.fromEntries(Object.entries(shared).sort(([a], [b]) => a.localeCompare(b))),
+  };
   document.tags = [...usedTags].map((name) => ({ name, description: tagDescriptions[name] ?? name }));
   return document;
 }

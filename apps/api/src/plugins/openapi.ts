@@ -19,7 +19,8 @@ export async function registerOpenApi(app: FastifyInstance, options: { publicUrl
         description:
           'Multi-tenant event delivery to AWS destinations (SQS, SNS, Kinesis). Authenticate with ' +
           '`Authorization: Bearer <key>`. Errors are `application/problem+json` (RFC 9457) with a stable ' +
-          '`code`. Lists take `?limit=` (1..200) and `?cursor=` and answer `{ data, nextCursor }`, newest first.',
+          '`code`. Lists take `?limit=` (1..200) and `?cursor=` and answer `{ data, nextCursor }`, newest first. ' +
+          'Every GET, and every operation marked `x-idempotent: true`, is safe to retry.',
       },
       components: {
         securitySchemes: {

@@ -30,6 +30,7 @@ export function eventRoutes(deps: { service: EventService }): FastifyPluginAsync
           'with the first event’s id and `duplicate: true` (nothing is delivered twice); with another body, 409 ' +
           '`idempotency_conflict`. Safe to retry.',
         'x-problem-codes': { 409: ['idempotency_conflict'] },
+        'x-idempotent': true,
         body: eventInputSchema,
         response: { 200: eventAcceptedSchema, 202: eventAcceptedSchema, ...errorResponses(400, 401, 403, 409, 413) },
       },
@@ -56,6 +57,7 @@ export function eventRoutes(deps: { service: EventService }): FastifyPluginAsync
         description:
           'Each event is accepted, a duplicate, or rejected on its own (one result per input, in order); a ' +
           'rejected event does not stop the others. Safe to retry, as each event carries its idempotencyKey.',
+        'x-idempotent': true,
         body: eventBatchInputSchema,
         response: { 200: batchResultSchema, ...errorResponses(400, 401, 403, 413) },
       },
