@@ -141,7 +141,7 @@ export function renderOperations(operations: OperationInfo[]): string {
 /** Every generated file, by its path in packages/sdk. */
 export async function generateSdkFiles(served: Json): Promise<Record<string, string>> {
   const { servers: _servers, ...document } = served;
-  const types = astToString(await openapiTS(JSON.stringify(document), { silent: true }));
+  const types = astToString(await openapiTS(JSON.stringify(document), { silent: true, defaultNonNullable: false }));
   return {
     'openapi.json': `${JSON.stringify(document, null, 2)}\n`,
     'src/generated/openapi.ts': `${HEADER('The types of every path, operation and schema')}\n${types}`,

@@ -10,7 +10,9 @@ export async function fetchServedDocument(): Promise<Record<string, unknown>> {
     const base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
     const response = await fetch(`${base}/openapi.json`);
     if (!response.ok) throw new Error(`GET /openapi.json answered ${response.status}`);
-    return await response.json();
+    const document: unknown = await response.json();
+    if (typeof document !== 'object' || document === null) throw new Error('GET /openapi.json answered no object');
+    return { ...document };
   } finally {
     await stack.close();
   }

@@ -738,7 +738,7 @@ export interface components {
         PortalSessionInput: {
             customerExternalId: string;
             /** @default 3600 */
-            ttlSeconds: number;
+            ttlSeconds?: number;
         };
         Tenant: {
             /**
