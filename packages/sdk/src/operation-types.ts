@@ -1,4 +1,5 @@
 import type { operations } from './generated/openapi.ts';
+import type { OperationMethods } from './generated/operations.ts';
 
 /** The types the generated method table is written in, derived from the generated `operations`. */
 
@@ -17,13 +18,8 @@ type BodyInput<O> = O extends { requestBody: { content: { 'application/json': in
 export type OperationInput<K extends keyof operations> = Pick<Operation<K>['parameters'], 'path' | 'query'> &
   BodyInput<Operation<K>>;
 
-type SuccessStatus = 200 | 201 | 202 | 204;
-type JsonContent<R> = R extends { content: { 'application/json': infer Body } } ? Body : undefined;
-
-/** What a method answers: the JSON of the operation's 2xx answers (undefined for 204). */
-export type OperationOutput<K extends keyof operations> = {
-  [S in keyof Operation<K>['responses'] & SuccessStatus]: JsonContent<Operation<K>['responses'][S]>;
-}[keyof Operation<K>['responses'] & SuccessStatus];
+/** What a method answers (the JSON of the operation's 2xx answer as openapi-fetch reads it; undefined for 204). */
+export type OperationOutput<K extends keyof OperationMethods> = Awaited<ReturnType<OperationMethods[K]>>;
 
 export interface CallOptions {
   /** Cancels the call, retries included. */

@@ -1,7 +1,7 @@
 import type { components } from './generated/openapi.ts';
 import type { OperationOutput } from './operation-types.ts';
 
-/** Names for the shapes of the API, all from the generated document types. */
+/** Names for the shapes of the API: what the methods answer, and what they take. */
 type Schemas = components['schemas'];
 
 export type { OperationId } from './generated/operations.ts';
@@ -9,24 +9,24 @@ export type { OperationInput, OperationOutput, Page, PageIterator } from './oper
 export type { FieldError, Problem } from './problem.ts';
 export type { BatchResult, EventInput, SendEventsResult } from './send-events.ts';
 
-export type Tenant = Schemas['Tenant'];
+export type Tenant = OperationOutput<'getTenant'>;
 export type TenantUpdate = Schemas['TenantUpdate'];
-export type CreatedApiKey = Schemas['CreatedApiKey'];
-export type ApiKey = Schemas['ApiKeyListItem'];
-export type SluiceEvent = Schemas['Event'];
+export type CreatedApiKey = OperationOutput<'createApiKey'>;
+export type ApiKey = OperationOutput<'listApiKeys'>['data'][number];
+export type SluiceEvent = OperationOutput<'listEvents'>['data'][number];
 export type EventWithDeliveries = OperationOutput<'getEvent'>;
-export type Destination = Schemas['Destination'];
+export type Destination = OperationOutput<'getDestination'>;
 export type DestinationInput = Schemas['DestinationInput'];
 export type DestinationUpdate = Schemas['DestinationUpdate'];
 export type DestinationType = Destination['type'];
-export type DestinationTestResult = Schemas['DestinationTestResult'];
-export type DestinationSetup = Schemas['DestinationSetup'];
-export type Delivery = Schemas['Delivery'];
+export type DestinationTestResult = OperationOutput<'testDestination'>;
+export type DestinationSetup = OperationOutput<'getDestinationSetup'>;
+export type Delivery = OperationOutput<'listDeliveries'>['data'][number];
 export type DeliveryWithAttempts = OperationOutput<'getDelivery'>;
 export type Attempt = DeliveryWithAttempts['attemptLog'][number];
-export type DlqEntry = Schemas['DlqEntry'];
+export type DlqEntry = OperationOutput<'listDlqEntries'>['data'][number];
 export type DlqEntryDetail = OperationOutput<'getDlqEntry'>;
-export type DlqReplay = Schemas['DlqReplay'];
-export type Stats = Schemas['Stats'];
-export type PortalSession = Schemas['PortalSession'];
-export type ConsoleSession = Schemas['ConsoleSession'];
+export type DlqReplay = OperationOutput<'getDlqReplay'>;
+export type Stats = OperationOutput<'getStats'>;
+export type PortalSession = OperationOutput<'createPortalSession'>;
+export type ConsoleSession = OperationOutput<'getConsoleSession'>;
