@@ -11,8 +11,8 @@ import { registerEventCommands } from './events.ts';
  * problem is printed), or part of the work failed (rejected events, failed replays, a failed
  * destination test); 2 the command was called wrongly.
  */
-export function createProgram(io: CliIo, exit: { code: number }) {
-  const program = new Command('sluice')
+export function createProgram(io: CliIo) {
+  return new Command('sluice')
     .description('The Sluice API at a terminal: events, destinations, deliveries, dead letters.')
     .addOption(new Option('--url <url>', 'the API').env('SLUICE_URL').default('http://127.0.0.1:3000'))
     .addOption(new Option('--api-key <key>', 'an API key (or a portal token)').env('SLUICE_API_KEY'))
@@ -20,7 +20,6 @@ export function createProgram(io: CliIo, exit: { code: number }) {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  return program;
 }
 
 export type Program = ReturnType<typeof createProgram>;
@@ -49,7 +48,7 @@ function describeError(error: unknown): { text: string; code: number } {
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const exit = { code: 0 };
-  const program = createProgram(io, exit);
+  const program = createProgram(io);
   const withContext: WithContext = (command, action) => action(createContext(command.optsWithGlobals(), io, exit));
   registerEventCommands(program, withContext);
   registerDestinationCommands(program, withContext);
