@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, type Destination, type TestResult } from '../api.ts';
+import { api, type Destination, healthOf, type TestResult } from '../api.ts';
 import { useViewer } from '../app-context.ts';
 import { href, navigate } from '../router.ts';
 import { Badge, CopyBlock, ErrorNote, Section, useLoad, When } from '../ui.tsx';
@@ -19,6 +19,7 @@ export function DestinationPage(props: { id: string; editing: boolean; setupOpen
 
 function DestinationView(props: { destination: Destination; setupOpen: boolean; reload: () => void }) {
   const { destination } = props;
+  const health = healthOf(destination);
   const viewer = useViewer();
   const [error, setError] = useState<unknown>();
   const [portalUrl, setPortalUrl] = useState<string>();
@@ -62,12 +63,11 @@ function DestinationView(props: { destination: Destination; setupOpen: boolean; 
           <dd>
             <Badge value={destination.status} />
           </dd>
-          {destination.health && (
+          {health && (
             <>
               <dt>Health</dt>
               <dd>
-                <Badge value={destination.health.state} /> since <When at={destination.health.since} />{' '}
-                {destination.health.detail}
+                <Badge value={health.state} /> since <When at={health.since} /> {health.detail}
               </dd>
             </>
           )}
