@@ -1,7 +1,8 @@
 import { createSluice, SluiceProblem } from '@sluice/sdk';
+import type { RetryOptions } from '@sluice/sdk/retry';
 import type { EventInput } from '@sluice/sdk/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FlakyProxy, startFlakyProxy } from './support/flaky-proxy.ts';
+import { type FlakyProxy, type ScriptedAnswer, startFlakyProxy } from './support/flaky-proxy.ts';
 import { type SdkFixture, startSdkFixture } from './support/sdk-fixture.ts';
 
 /** Pagination, retries on real 429/503 answers and resets, and the batch splitter, against the real API. */
@@ -24,6 +25,26 @@ const event = (customer: string, n: number, overrides: Partial<EventInput> = {})
   idempotencyKey: `${customer}-${n}`,
   payload: { n },
   ...overrides,
+});
+
+/** A client of the tenant that reaches the API through the proxy, whose record starts empty. */
+function throughProxy(retry: RetryOptions) {
+  proxy.seen.length = 0;
+  return createSluice({ baseUrl: proxy.url, apiKey: fixture.tenantKey, retry });
+}
+
+/** A 429 as the API answers it (problem+json with Retry-After), made on the wire by the proxy. */
+const rateLimited = (retryAfter: string): ScriptedAnswer => ({
+  status: 429,
+  headers: { 'retry-after': retryAfter },
+  body: {
+    type: 'urn:sluice:problem:rate_limited',
+    title: 'Too Many Requests',
+    status: 429,
+    detail: 'Slow down.',
+    code: 'rate_limited',
+    requestId: 'proxy',
+  },
 });
 
 const rejectedOf = async (call: Promise<unknown>) =>
@@ -53,21 +74,8 @@ describe('the SDK', { timeout: 60_000 }, () => {
   });
 
   it('retries a GET answered 429, after its Retry-After, then 503 and a reset connection', async () => {
-    const sluice = createSluice({
-      baseUrl: proxy.url,
-      apiKey: fixture.tenantKey,
-      retry: { baseDelayMs: 10, maxDelayMs: 50 },
-    });
-    proxy.seen.length = 0;
-    const problem = {
-      type: 'urn:sluice:problem:rate_limited',
-      title: 'Too Many Requests',
-      status: 429,
-      detail: 'Slow down.',
-      code: 'rate_limited',
-      requestId: 'proxy',
-    };
-    proxy.answerNext({ status: 429, headers: { 'retry-after': '1' }, body: problem }, { status: 503 }, 'reset');
+    const sluice = throughProxy({ baseDelayMs: 10, maxDelayMs: 50 });
+    proxy.answerNext(rateLimited('1'), { status: 503 }, 'reset');
     const customer = `retry-get-${process.pid}`;
     const { id } = await fixture.tenant.sendEvent({ body: event(customer, 0) });
     const page = await sluice.listEvents({ query: { customerExternalId: customer } });
@@ -78,27 +86,14 @@ describe('the SDK', { timeout: 60_000 }, () => {
   });
 
   it('retries ingest (idempotent) but not a POST that is not, and throws the 429 problem', async () => {
-    const sluice = createSluice({ baseUrl: proxy.url, apiKey: fixture.tenantKey, retry: { baseDelayMs: 10 } });
-    const tooMany = {
-      status: 429,
-      headers: { 'retry-after': '0' },
-      body: {
-        type: 'urn:sluice:problem:rate_limited',
-        title: 'Too Many Requests',
-        status: 429,
-        detail: 'Slow down.',
-        code: 'rate_limited',
-        requestId: 'proxy',
-      },
-    };
-    proxy.seen.length = 0;
-    proxy.answerNext(tooMany);
+    const sluice = throughProxy({ baseDelayMs: 10 });
+    proxy.answerNext(rateLimited('0'));
     const accepted = await sluice.sendEvent({ body: event(`retry-${process.pid}`, 1) });
     expect(accepted.duplicate).toBe(false);
     expect(proxy.seen).toHaveLength(2);
 
     proxy.seen.length = 0;
-    proxy.answerNext(tooMany);
+    proxy.answerNext(rateLimited('0'));
     const error = await rejectedOf(sluice.createPortalSession({ body: { customerExternalId: 'acct_retry' } }));
     expect(error).toBeInstanceOf(SluiceProblem);
     expect(error).toMatchObject({ status: 429, code: 'rate_limited', operationId: 'createPortalSession' });
@@ -106,12 +101,7 @@ describe('the SDK', { timeout: 60_000 }, () => {
   });
 
   it('gives up after its retries, with the last answer as a problem', async () => {
-    const sluice = createSluice({
-      baseUrl: proxy.url,
-      apiKey: fixture.tenantKey,
-      retry: { retries: 2, baseDelayMs: 5 },
-    });
-    proxy.seen.length = 0;
+    const sluice = throughProxy({ retries: 2, baseDelayMs: 5 });
     proxy.answerNext({ status: 503 }, { status: 503 }, { status: 503 });
     const error = await rejectedOf(sluice.getHealth());
     expect(error).toMatchObject({ status: 503, code: 'http_503' });

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import sdkPackage from '../../package.json' with { type: 'json' };
 import { SluiceProblem } from '../problem.ts';
 import { type CliContext, type CliIo, createContext, type GlobalOptions, UsageError } from './context.ts';
 import { registerDeliveryCommands } from './deliveries.ts';
@@ -14,6 +15,7 @@ import { registerEventCommands } from './events.ts';
 export function createProgram(io: CliIo) {
   return new Command('sluice')
     .description('The Sluice API at a terminal: events, destinations, deliveries, dead letters.')
+    .version(sdkPackage.version)
     .addOption(new Option('--url <url>', 'the API').env('SLUICE_URL').default('http://127.0.0.1:3000'))
     .addOption(new Option('--api-key <key>', 'an API key (or a portal token)').env('SLUICE_API_KEY'))
     .option('--json', 'print JSON for scripts instead of tables')
