@@ -46,7 +46,9 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'sluice-openapi-'));
   stack = await startTestStack();
   const base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  served = await (await fetch(`${base}/openapi.json`)).json();
+  const document: unknown = await (await fetch(`${base}/openapi.json`)).json();
+  if (!isJson(document)) throw new Error('GET /openapi.json answered no object');
+  served = document;
 });
 afterAll(async () => {
   await stack?.close();
