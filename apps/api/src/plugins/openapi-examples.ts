@@ -74,8 +74,8 @@ export const requestExamples: Record<string, Record<string, RequestExample>> = {
         config: { streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/orders' },
         auth: {
           mode: 'access_key',
-          accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-          secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY',
+          accessKeyId: 'AKIAEXAMPLEKEY000001',
+          secretAccessKey: 'example-secret-not-a-real-one',
         },
       },
     },
