@@ -8,7 +8,8 @@ import { consoleDistDir, consoleRoot } from './paths.ts';
  * (npm start and the test setup call this; `--force` always builds).
  */
 const stampFile = join(consoleDistDir, '.built');
-const sources = ['src', 'console.html', 'portal.html', 'vite.config.ts', 'package.json'];
+// The SDK is bundled into the pages: a change to it (or to its generated code) rebuilds them too.
+const sources = ['src', 'console.html', 'portal.html', 'vite.config.ts', 'package.json', '../../packages/sdk/src'];
 
 function newestSourceMs(path: string): number {
   const stat = statSync(path);

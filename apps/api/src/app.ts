@@ -92,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: services.tenantLimits,
     limiters: { ingest: limiter('sluice:rate:ingest:'), destinationTests: limiter('sluice:rate:destination-tests:') },
   });
-  await registerOpenApi(app);
+  await registerOpenApi(app, { publicUrl: deps.config.PUBLIC_URL });
 
   await app.register(
     healthRoutes({

@@ -1,6 +1,6 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { ApiError, api, type ConsoleSession, setOperatorRoutes } from './api.ts';
+import { api, type ConsoleSession, SluiceProblem, setOperatorRoutes } from './api.ts';
 import { ViewerContext } from './app-context.ts';
 import { SignInPage } from './pages/sign-in.tsx';
 import { useRoute } from './router.ts';
@@ -12,7 +12,7 @@ function ConsoleApp() {
   const [session, setSession] = useState<ConsoleSession | null>();
   useEffect(() => {
     api.session.current().then(setSession, (error: unknown) => {
-      if (error instanceof ApiError && error.status === 401) setSession(null);
+      if (error instanceof SluiceProblem && error.status === 401) setSession(null);
       else setSession(null);
     });
   }, []);

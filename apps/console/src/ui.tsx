@@ -1,5 +1,5 @@
 import { type ReactNode, useCallback, useEffect, useId, useState } from 'react';
-import { ApiError, type FieldError, type Page } from './api.ts';
+import { type FieldError, type Page, SluiceProblem } from './api.ts';
 
 /** Loads on mount and whenever `deps` change; `reload` runs it again. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
@@ -54,7 +54,7 @@ export function Pager(props: {
 /** The API's problem detail (or any failure) where the user is looking. */
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
-  const text = error instanceof ApiError ? error.detail : error instanceof Error ? error.message : String(error);
+  const text = error instanceof SluiceProblem ? error.detail : error instanceof Error ? error.message : String(error);
   return (
     <p className="error" role="alert">
       {text}
@@ -63,7 +63,7 @@ export function ErrorNote({ error }: { error: unknown }) {
 }
 
 export function fieldErrorsOf(error: unknown): Map<string, string> {
-  const errors: FieldError[] = error instanceof ApiError ? error.errors : [];
+  const errors: FieldError[] = error instanceof SluiceProblem ? error.errors : [];
   return new Map(errors.map((e) => [e.path, e.message]));
 }
 

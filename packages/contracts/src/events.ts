@@ -18,9 +18,13 @@ function depthOf(value: unknown, depth = 0): number {
 const exactNumber = z
   .custom<RawJsonNumber>(isRawJsonNumber, 'must be a string, a number or a boolean')
   .meta({ override: { type: 'number' } });
-const metadataValue = z
-  .union([z.string(), z.number(), exactNumber, z.boolean()])
-  .meta({ override: { type: ['string', 'number', 'boolean'] } });
+// Documented as its three JSON types (the exact number is a number on the wire, not a fourth choice).
+const metadataValue = z.union([z.string(), z.number(), exactNumber, z.boolean()]).meta({
+  override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+    delete jsonSchema.anyOf;
+    jsonSchema.type = ['string', 'number', 'boolean'];
+  },
+});
 const metadataSchema = z
   .record(z.string(), metadataValue)
   .meta({ description: 'Flat object of string, number or boolean values; numbers keep every digit' });

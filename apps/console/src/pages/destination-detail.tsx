@@ -20,6 +20,7 @@ export function DestinationPage(props: { id: string; editing: boolean; setupOpen
 
 function DestinationView(props: { destination: Destination; setupOpen: boolean; reload: () => void }) {
   const { destination } = props;
+  const health = destination.health;
   const viewer = useViewer();
   const [error, setError] = useState<unknown>();
   const [portalUrl, setPortalUrl] = useState<string>();
@@ -63,12 +64,11 @@ function DestinationView(props: { destination: Destination; setupOpen: boolean; 
           <dd>
             <Badge value={destination.status} />
           </dd>
-          {destination.health && (
+          {health && (
             <>
               <dt>Health</dt>
               <dd>
-                <Badge value={destination.health.state} /> since <When at={destination.health.since} />{' '}
-                {destination.health.detail}
+                <Badge value={health.state} /> since <When at={health.since} /> {health.detail}
               </dd>
             </>
           )}

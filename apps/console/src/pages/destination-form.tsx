@@ -4,27 +4,42 @@ import { useViewer } from '../app-context.ts';
 import { navigate } from '../router.ts';
 import { ErrorNote, Field, fieldErrorsOf, Section } from '../ui.tsx';
 
-/** The resource field of each type, and its optional ordering field. */
-const typeFields: Record<DestinationType, { resource: string; label: string; hint: string; order: string }> = {
+/** The resource field of each type, and its optional ordering (or detail-type) field. */
+const typeFields: Record<
+  DestinationType,
+  { resource: string; label: string; hint: string; order: string; orderLabel: string }
+> = {
   sqs: {
     resource: 'queueUrl',
     label: 'Queue URL',
     hint: 'https://sqs.<region>.amazonaws.com/<account>/<name>; a name ending in .fifo is a FIFO queue',
     order: 'messageGroupIdField',
+    orderLabel: 'FIFO group field (optional)',
   },
   sns: {
     resource: 'topicArn',
     label: 'Topic ARN',
     hint: 'arn:aws:sns:<region>:<account>:<name>',
     order: 'messageGroupIdField',
+    orderLabel: 'FIFO group field (optional)',
   },
   kinesis: {
     resource: 'streamArn',
     label: 'Stream ARN',
     hint: 'arn:aws:kinesis:<region>:<account>:stream/<name>',
     order: 'partitionKeyField',
+    orderLabel: 'Partition key field (optional)',
+  },
+  eventbridge: {
+    resource: 'eventBusArn',
+    label: 'Event bus ARN',
+    hint: 'arn:aws:events:<region>:<account>:event-bus/<name>',
+    order: 'detailTypeField',
+    orderLabel: 'Detail type field (optional)',
   },
 };
+
+const isDestinationType = (value: string): value is DestinationType => value in typeFields;
 
 /**
  * Step 1 of the guided setup: what and where. Saving creates the destination with a role ARN
@@ -92,13 +107,14 @@ export function DestinationForm(props: { existing?: Destination }) {
             id="destination-type"
             value={type}
             disabled={Boolean(existing)}
-            onChange={(e) =>
-              setType(e.target.value === 'sns' ? 'sns' : e.target.value === 'kinesis' ? 'kinesis' : 'sqs')
-            }
+            onChange={(e) => {
+              if (isDestinationType(e.target.value)) setType(e.target.value);
+            }}
           >
             <option value="sqs">SQS queue</option>
             <option value="sns">SNS topic</option>
             <option value="kinesis">Kinesis stream</option>
+            <option value="eventbridge">EventBridge event bus</option>
           </select>
         </div>
         <Field
@@ -110,11 +126,11 @@ export function DestinationForm(props: { existing?: Destination }) {
           error={errors.get(`config.${fields.resource}`) ?? errors.get('config')}
         />
         <Field
-          label={type === 'kinesis' ? 'Partition key field (optional)' : 'FIFO group field (optional)'}
+          label={fields.orderLabel}
           name={fields.order}
           value={orderField}
           onChange={setOrderField}
-          hint="A field of the event, dotted for nested ones (payload.orderId); default customerExternalId"
+          hint={`A field of the event, dotted for nested ones (payload.orderId); default ${type === 'eventbridge' ? 'eventType' : 'customerExternalId'}`}
           error={errors.get(`config.${fields.order}`)}
         />
         <Field

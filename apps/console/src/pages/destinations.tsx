@@ -1,4 +1,4 @@
-import { api } from '../api.ts';
+import { api, type Health } from '../api.ts';
 import { useViewer } from '../app-context.ts';
 import { href } from '../router.ts';
 import { Badge, ErrorNote, Pager, Section, usePages } from '../ui.tsx';
@@ -40,13 +40,7 @@ export function DestinationsPage() {
                 <Badge value={destination.status} />
               </td>
               <td>
-                {destination.health ? (
-                  <span title={destination.health.detail ?? ''}>
-                    <Badge value={destination.health.state} />
-                  </span>
-                ) : (
-                  <span className="muted">—</span>
-                )}
+                <HealthBadge health={destination.health} />
               </td>
             </tr>
           ))}
@@ -54,5 +48,14 @@ export function DestinationsPage() {
       </table>
       <Pager pageNumber={list.pageNumber} next={list.next} previous={list.previous} />
     </Section>
+  );
+}
+
+function HealthBadge(props: { health: Health | undefined }) {
+  if (!props.health) return <span className="muted">—</span>;
+  return (
+    <span title={props.health.detail ?? ''}>
+      <Badge value={props.health.state} />
+    </span>
   );
 }

@@ -3,13 +3,14 @@ import { api, type BulkReplay, type DlqFilters } from '../api.ts';
 import { useViewer } from '../app-context.ts';
 import { ErrorNote, Field, Pager, Section, usePages, When } from '../ui.tsx';
 
+// The reasons this API's document names (a reason it does not know is a 400).
 const reasons = [
   'permanent_error',
   'retries_exhausted',
   'payload_too_large',
   'destination_deleted',
   'transform_failed',
-];
+] as const satisfies readonly NonNullable<DlqFilters['reason']>[];
 
 interface Progress {
   label: string;
@@ -145,7 +146,7 @@ export function DlqPage(props: { destinationId?: string }) {
           <select
             id="dlq-reason"
             value={draft.reason ?? ''}
-            onChange={(e) => setDraft({ ...draft, reason: e.target.value || undefined })}
+            onChange={(e) => setDraft({ ...draft, reason: reasons.find((reason) => reason === e.target.value) })}
           >
             <option value="">any</option>
             {reasons.map((reason) => (

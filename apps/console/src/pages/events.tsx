@@ -1,12 +1,12 @@
 import { type FormEvent, useState } from 'react';
-import { api, type SluiceEvent } from '../api.ts';
+import { api, type EventWithDeliveries } from '../api.ts';
 import { href } from '../router.ts';
 import { ErrorNote, Field, Pager, Section, usePages, When } from '../ui.tsx';
 
 /** Look an event up by id or idempotency key, or list them by customer and type. */
 export function EventsPage() {
   const [lookup, setLookup] = useState('');
-  const [found, setFound] = useState<SluiceEvent>();
+  const [found, setFound] = useState<EventWithDeliveries>();
   const [lookupError, setLookupError] = useState<unknown>();
   const [draft, setDraft] = useState({ customerExternalId: '', eventType: '' });
   const [filters, setFilters] = useState(draft);
@@ -41,7 +41,7 @@ export function EventsPage() {
           <>
             <h3>Deliveries</h3>
             <ul>
-              {found.deliveries?.map((delivery) => (
+              {found.deliveries.map((delivery) => (
                 <li key={delivery.id}>
                   <a href={href('destinations', delivery.destinationId, 'messages')}>{delivery.destinationId}</a>:{' '}
                   {delivery.status}

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { type ApiKey, api, type Tenant } from '../api.ts';
+import { type ApiKey, type ApiKeyScope, api, type CreatedApiKey, type Tenant } from '../api.ts';
 import { Badge, ErrorNote, Field, fieldErrorsOf, Pager, Section, usePages, When } from '../ui.tsx';
 
 /** The operator's tenants, their API keys (a new key shown once) and portal embedding origins. */
@@ -69,8 +69,8 @@ export function TenantsPage() {
 function TenantKeys({ tenant }: { tenant: Tenant }) {
   const keys = usePages((cursor) => api.tenants.keys(tenant.id, cursor), [tenant.id]);
   const [name, setName] = useState('');
-  const [scopes, setScopes] = useState<string[]>(['admin']);
-  const [created, setCreated] = useState<ApiKey>();
+  const [scopes, setScopes] = useState<ApiKeyScope[]>(['admin']);
+  const [created, setCreated] = useState<CreatedApiKey>();
   const [error, setError] = useState<unknown>();
   const [origins, setOrigins] = useState(tenant.portal.frameAncestors.join(' '));
   const [saved, setSaved] = useState(false);
@@ -96,7 +96,7 @@ function TenantKeys({ tenant }: { tenant: Tenant }) {
       setError(undefined);
     }, setError);
   };
-  const toggle = (scope: string) =>
+  const toggle = (scope: ApiKeyScope) =>
     setScopes(scopes.includes(scope) ? scopes.filter((s) => s !== scope) : [...scopes, scope]);
   return (
     <Section title={`API keys of ${tenant.name}`}>
@@ -104,7 +104,7 @@ function TenantKeys({ tenant }: { tenant: Tenant }) {
         <Field label="Key name" name="keyName" value={name} onChange={setName} error={errors.get('name')} />
         <fieldset>
           <legend>Scopes</legend>
-          {['ingest', 'admin'].map((scope) => (
+          {(['ingest', 'admin'] as const).map((scope) => (
             <label key={scope}>
               <input type="checkbox" checked={scopes.includes(scope)} onChange={() => toggle(scope)} /> {scope}
             </label>

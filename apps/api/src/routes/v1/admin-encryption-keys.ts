@@ -14,6 +14,8 @@ export function adminEncryptionKeyRoutes(deps: {
       config: { access: 'operator' as const },
       schema: {
         tags: ['Operations'],
+        operationId: 'getEncryptionKeys',
+        summary: 'Where a key rotation stands',
         description:
           'After a rotation (new ENCRYPTION_KEY, old one in ENCRYPTION_KEYS_PREVIOUS) the worker re-seals every stored ' +
           'secret under the current key; rotationComplete says when the previous keys can be removed.',

@@ -25,7 +25,13 @@ export function adminTenantRoutes(deps: {
   return async (app) => {
     app.post('/v1/admin/tenants', {
       config,
-      schema: { tags, body: createTenantSchema, response: { 201: tenantSchema, ...errorResponses(400, 401, 403) } },
+      schema: {
+        tags,
+        operationId: 'createTenant',
+        summary: 'Create a tenant',
+        body: createTenantSchema,
+        response: { 201: tenantSchema, ...errorResponses(400, 401, 403) },
+      },
       handler: async (request, reply) => reply.status(201).send(await deps.tenants.create(request.body.name)),
     });
 
@@ -33,6 +39,8 @@ export function adminTenantRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'listTenants',
+        summary: 'List tenants',
         querystring: listQuerySchema,
         response: { 200: listResponse(tenantSchema), ...errorResponses(400, 401, 403) },
       },
@@ -43,6 +51,8 @@ export function adminTenantRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'getTenant',
+        summary: 'Get a tenant',
         params: tenantParamsSchema,
         response: { 200: tenantWithLimitsSchema, ...errorResponses(401, 403, 404) },
       },
@@ -53,6 +63,8 @@ export function adminTenantRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'updateTenant',
+        summary: 'Update a tenant',
         description:
           'Renames the tenant, sets its limits (a limit set to null goes back to the service default) and portal.frameAncestors (the origins allowed to embed its customer portal).',
         params: tenantParamsSchema,
@@ -66,6 +78,9 @@ export function adminTenantRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'createApiKey',
+        summary: 'Create an API key for a tenant',
+        description: 'The answer holds the key itself, shown this once: only its SHA-256 is stored.',
         params: tenantParamsSchema,
         body: createApiKeySchema,
         response: { 201: createdApiKeySchema, ...errorResponses(400, 401, 403, 404) },
@@ -78,6 +93,8 @@ export function adminTenantRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'listApiKeys',
+        summary: "List a tenant's API keys (never the keys themselves)",
         params: tenantParamsSchema,
         querystring: listQuerySchema,
         response: { 200: listResponse(apiKeyListItemSchema), ...errorResponses(400, 401, 403, 404) },
@@ -88,7 +105,14 @@ export function adminTenantRoutes(deps: {
 
     app.delete('/v1/admin/api-keys/:keyId', {
       config,
-      schema: { tags, params: keyParamsSchema, response: { 204: z.null(), ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags,
+        operationId: 'revokeApiKey',
+        summary: 'Revoke an API key',
+        description: 'The key answers 401 from then on, in every API process within 2 seconds.',
+        params: keyParamsSchema,
+        response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+      },
       handler: async (request, reply) => {
         await deps.apiKeys.revokeKey(request.params.keyId);
         return reply.status(204).send(null);

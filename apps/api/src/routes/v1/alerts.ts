@@ -10,6 +10,7 @@ export function alertRoutes(deps: { service: AlertService }): FastifyPluginAsync
       config: { access: 'customerData' },
       schema: {
         tags: ['Alerts'],
+        operationId: 'listAlerts',
         summary: 'Open alerts',
         description:
           'Alerts open now, newest first. A destination opens one when a rule of its `alerts` is crossed ' +

@@ -35,6 +35,7 @@ export function consoleSessionRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'createConsoleSession',
         summary: 'Sign in to the console',
         description:
           `Exchanges the operator key or a tenant admin key for an HttpOnly, SameSite=Strict session cookie ` +
@@ -56,6 +57,7 @@ export function consoleSessionRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'getConsoleSession',
         summary: 'Who the console is signed in as',
         security: [],
         response: { 200: consoleSessionSchema, ...errorResponses(401) },
@@ -73,6 +75,7 @@ export function consoleSessionRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'deleteConsoleSession',
         summary: 'Sign out of the console',
         security: [],
         response: { 204: z.null(), ...errorResponses(403) },

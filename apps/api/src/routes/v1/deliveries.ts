@@ -15,6 +15,8 @@ export function deliveryRoutes(deps: { service: DeliveryService }): FastifyPlugi
       config,
       schema: {
         tags,
+        operationId: 'listDeliveries',
+        summary: 'List deliveries, newest first',
         querystring: listQuerySchema.extend(deliveryListQuerySchema.shape),
         response: { 200: listResponse(deliverySchema), ...errorResponses(400, 401, 403) },
       },
@@ -29,6 +31,8 @@ export function deliveryRoutes(deps: { service: DeliveryService }): FastifyPlugi
       config,
       schema: {
         tags,
+        operationId: 'getDelivery',
+        summary: 'Get a delivery and its attempt log',
         params: z.object({ id: pathIdSchema }),
         response: { 200: deliveryWithAttemptsSchema, ...errorResponses(401, 403, 404) },
       },

@@ -28,6 +28,8 @@ export function destinationRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'createDestination',
+        summary: 'Create a destination',
         body: createDestinationSchema,
         description: 'A portal token may create destinations only for its own customerExternalId (else 403).',
         response: { 201: destinationSchema, ...errorResponses(400, 401, 403, 422) },
@@ -39,6 +41,8 @@ export function destinationRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'listDestinations',
+        summary: 'List destinations, newest first',
         querystring: listQuerySchema.extend(destinationListQuerySchema.shape),
         response: { 200: listResponse(destinationSchema), ...errorResponses(400, 401, 403) },
       },
@@ -50,7 +54,13 @@ export function destinationRoutes(deps: {
 
     app.get('/v1/destinations/:id', {
       config,
-      schema: { tags, params, response: { 200: destinationSchema, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags,
+        operationId: 'getDestination',
+        summary: 'Get a destination',
+        params,
+        response: { 200: destinationSchema, ...errorResponses(401, 403, 404) },
+      },
       handler: async (request) => service.get(scopeOf(request), request.params.id),
     });
 
@@ -58,6 +68,8 @@ export function destinationRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'updateDestination',
+        summary: 'Update a destination',
         params,
         body: updateDestinationSchema,
         response: { 200: destinationSchema, ...errorResponses(400, 401, 403, 404) },
@@ -69,6 +81,8 @@ export function destinationRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'deleteDestination',
+        summary: 'Delete a destination',
         description:
           'Deletes the destination; its pending deliveries go to the dead-letter queue (destination_deleted).',
         params,
@@ -85,6 +99,8 @@ export function destinationRoutes(deps: {
       config: { ...config, rateLimit: { bucket: 'destinationTests' as const, cost: () => 1 } },
       schema: {
         tags,
+        operationId: 'testDestination',
+        summary: 'Test a destination with one message',
         description:
           'Assumes the role, checks that it refuses an ExternalId other than this destination’s (else the check ' +
           '`trust_policy` fails with code trust_policy_without_external_id and deliveries are held until a test ' +
@@ -100,6 +116,7 @@ export function destinationRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'getDestinationSetup',
         summary: "What the customer creates in their AWS account: the role's trust and permissions policies",
         description:
           "The trust policy names Sluice's principal (STS GetCallerIdentity, or SERVICE_PRINCIPAL_ARN) with this " +
@@ -107,6 +124,7 @@ export function destinationRoutes(deps: {
           'resource; the CloudFormation template (YAML) creates the role named in auth.roleArn with both. ' +
           '503 service_identity_unknown when Sluice cannot learn its own principal.',
         params,
+        'x-problem-codes': { 503: ['service_identity_unknown'] },
         response: { 200: destinationSetupSchema, ...errorResponses(400, 401, 403, 404, 503) },
       },
       handler: async (request) => service.setup(scopeOf(request), request.params.id),
@@ -116,6 +134,7 @@ export function destinationRoutes(deps: {
       config,
       schema: {
         tags,
+        operationId: 'previewDestination',
         summary: 'Show what an event would be sent as',
         description:
           "Runs the destination's transform (if any) on the event and encodes it as a delivery would: the body, the " +
@@ -131,13 +150,26 @@ export function destinationRoutes(deps: {
 
     app.post('/v1/destinations/:id/pause', {
       config,
-      schema: { tags, params, response: { 200: destinationSchema, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags,
+        operationId: 'pauseDestination',
+        summary: 'Pause a destination',
+        description: 'Deliveries wait while it is paused, and are sent in order after resume.',
+        params,
+        response: { 200: destinationSchema, ...errorResponses(401, 403, 404) },
+      },
       handler: async (request) => service.pause(scopeOf(request), request.params.id),
     });
 
     app.post('/v1/destinations/:id/resume', {
       config,
-      schema: { tags, params, response: { 200: destinationSchema, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags,
+        operationId: 'resumeDestination',
+        summary: 'Resume a paused destination',
+        params,
+        response: { 200: destinationSchema, ...errorResponses(401, 403, 404) },
+      },
       handler: async (request) => service.resume(scopeOf(request), request.params.id),
     });
   };

@@ -25,6 +25,10 @@ interface Mount {
   access: 'customerData' | 'operator';
   filters: typeof dlqFiltersSchema | typeof operatorDlqFiltersSchema;
   scope(request: FastifyRequest, tenantId: string | undefined): DlqScope;
+  /** Operation ids differ per mount (they name SDK methods): `listDlqEntries`, `adminListDlqEntries`. */
+  operationId(name: string): string;
+  /** Whose entries, for the operations' summaries. */
+  whose: string;
 }
 
 export const tenantDlqMount: Mount = {
@@ -32,6 +36,8 @@ export const tenantDlqMount: Mount = {
   access: 'customerData',
   filters: dlqFiltersSchema,
   scope: (request) => scopeOf(request),
+  operationId: (name) => name,
+  whose: 'the tenant’s own (a portal token: its customer’s)',
 };
 
 export const operatorDlqMount: Mount = {
@@ -39,6 +45,8 @@ export const operatorDlqMount: Mount = {
   access: 'operator',
   filters: operatorDlqFiltersSchema,
   scope: (_request, tenantId) => ({ allTenants: true, tenantId }),
+  operationId: (name) => `admin${name[0]!.toUpperCase()}${name.slice(1)}`,
+  whose: 'any tenant’s (the operator; `tenantId` narrows)',
 };
 
 function actorOf(request: FastifyRequest): DlqActor {
@@ -70,6 +78,10 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
   const { service, mount } = deps;
   const config = { access: mount.access };
   const tags = ['Dead-letter queue'];
+  const operation = (name: string, summary: string) => ({
+    operationId: mount.operationId(name),
+    summary: `${summary}: ${mount.whose}`,
+  });
   const params = z.object({ id: pathIdSchema });
   const scopeQuery = mount.access === 'operator' ? operatorDlqFiltersSchema.pick({ tenantId: true }) : z.object({});
 
@@ -78,6 +90,7 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
       config,
       schema: {
         tags,
+        ...operation('listDlqEntries', 'List dead-letter entries, newest first'),
         querystring: listQuerySchema.extend(mount.filters.shape),
         response: { 200: listResponse(dlqEntrySchema), ...errorResponses(400, 401, 403) },
       },
@@ -91,6 +104,7 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
       config,
       schema: {
         tags,
+        ...operation('getDlqEntry', 'Get a dead-letter entry with its event and attempt log'),
         params,
         querystring: scopeQuery,
         response: { 200: dlqEntryDetailSchema, ...errorResponses(401, 403, 404) },
@@ -102,6 +116,8 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
       config,
       schema: {
         tags,
+        ...operation('replayDlqEntry', 'Replay a dead-letter entry'),
+        'x-problem-codes': { 409: ['not_replayable', 'destination_deleted', 'destination_disabled'] },
         description:
           'Delivers the entry again, with the same MessageDeduplicationId. 409 when its destination is deleted or disabled.',
         params,
@@ -120,6 +136,8 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
       config,
       schema: {
         tags,
+        ...operation('discardDlqEntry', 'Discard a dead-letter entry'),
+        'x-problem-codes': { 409: ['not_replayable'] },
         params,
         querystring: scopeQuery,
         response: { 204: z.null(), ...errorResponses(401, 403, 404, 409) },
@@ -134,6 +152,7 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
       config,
       schema: {
         tags,
+        ...operation('startDlqReplay', 'Replay every matching dead-letter entry in the background'),
         description:
           'Replays, in the background and at a controlled rate, every open entry that matches the filters now. ' +
           'Without a body (or with {}), every open entry.',
@@ -152,6 +171,7 @@ export function dlqRoutes(deps: { service: DlqService; mount: Mount }): FastifyP
       config,
       schema: {
         tags,
+        ...operation('getDlqReplay', 'Follow a bulk replay'),
         params: z.object({ replayId: pathIdSchema }),
         response: { 200: bulkReplaySchema, ...errorResponses(401, 403, 404) },
       },

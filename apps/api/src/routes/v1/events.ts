@@ -37,7 +37,14 @@ export function eventRoutes(deps: { service: EventService }): FastifyPluginAsync
       config: oneEvent,
       schema: {
         tags,
-        summary: 'Accept one event',
+        operationId: 'sendEvent',
+        summary: 'Send one event',
+        description:
+          '202 once the event is durably stored. The same idempotencyKey with the same body again answers 200 ' +
+          'with the first event’s id and `duplicate: true` (nothing is delivered twice); with another body, 409 ' +
+          '`idempotency_conflict`. Safe to retry.',
+        'x-problem-codes': { 409: ['idempotency_conflict'] },
+        'x-idempotent': true,
         body: eventInputSchema,
         response: {
           200: eventAcceptedSchema,
@@ -63,7 +70,12 @@ export function eventRoutes(deps: { service: EventService }): FastifyPluginAsync
       config: eachEvent,
       schema: {
         tags,
-        summary: 'Accept up to 500 events; each is accepted, a duplicate, or rejected on its own',
+        operationId: 'sendEventBatch',
+        summary: 'Send up to 500 events in one request',
+        description:
+          'Each event is accepted, a duplicate, or rejected on its own (one result per input, in order); a ' +
+          'rejected event does not stop the others. Safe to retry, as each event carries its idempotencyKey.',
+        'x-idempotent': true,
         body: eventBatchInputSchema,
         response: { 200: batchResultSchema, ...errorResponses(400, 401, 403, 413, 429) },
       },
@@ -76,6 +88,8 @@ export function eventRoutes(deps: { service: EventService }): FastifyPluginAsync
       config,
       schema: {
         tags,
+        operationId: 'getEvent',
+        summary: 'Get an event and its deliveries',
         params: z.object({ id: pathIdSchema }),
         response: { 200: eventWithDeliveriesSchema, ...errorResponses(401, 403, 404) },
       },
@@ -86,6 +100,8 @@ export function eventRoutes(deps: { service: EventService }): FastifyPluginAsync
       config,
       schema: {
         tags,
+        operationId: 'listEvents',
+        summary: 'List events, newest first',
         querystring: listQuerySchema.extend(eventListQuerySchema.shape),
         response: { 200: listResponse(eventSchema), ...errorResponses(400, 401, 403) },
       },

@@ -22,6 +22,7 @@ export function portalRoutes(deps: {
       config: { access: 'tenantAdmin' },
       schema: {
         tags,
+        operationId: 'createPortalSession',
         summary: 'Open a customer portal session',
         description:
           'The token acts as an admin key that sees only this customer, on /v1/destinations*, /v1/deliveries*, ' +
@@ -44,6 +45,7 @@ export function portalRoutes(deps: {
       config: { access: 'tenantAdmin' },
       schema: {
         tags,
+        operationId: 'revokePortalSessions',
         summary: 'Revoke every portal token of a customer',
         description: 'Every token of the customer answers 401 from then on, in every API process.',
         querystring: revokePortalSessionsQuerySchema,
@@ -59,7 +61,9 @@ export function portalRoutes(deps: {
       config: { access: 'public' },
       schema: {
         tags,
+        operationId: 'exchangePortalCode',
         summary: "Trade a portal URL's single-use code for the portal page's own token",
+        security: [],
         description:
           'Used by the portal page: the code from the URL fragment works once, within 5 minutes; the token it ' +
           'answers is held in the page’s memory only and ends with the session.',

@@ -1,7 +1,6 @@
 import { errorResponses, idFilterSchema } from '@sluice/contracts/common';
 import { statsQuerySchema, statsSchema } from '@sluice/contracts/stats';
 import type { FastifyPluginAsyncZodOpenApi } from 'fastify-zod-openapi';
-import { z } from 'zod';
 import { scopeOf } from '../../plugins/auth.ts';
 import type { StatsService } from '../../services/stats-service.ts';
 
@@ -18,6 +17,8 @@ export function statsRoutes(deps: { stats: StatsService }): FastifyPluginAsyncZo
       config: { access: 'customerData' },
       schema: {
         tags,
+        operationId: 'getStats',
+        summary: 'Delivery stats and backlog',
         description,
         querystring: statsQuerySchema,
         response: { 200: statsSchema, ...errorResponses(400, 401, 403) },
@@ -41,6 +42,8 @@ export function statsRoutes(deps: { stats: StatsService }): FastifyPluginAsyncZo
       config: { access: 'operator' },
       schema: {
         tags,
+        operationId: 'adminGetStats',
+        summary: 'Delivery stats and backlog across tenants',
         description: `${description} Across every tenant, or one (tenantId).`,
         querystring: statsQuerySchema.safeExtend({ tenantId: idFilterSchema.optional() }),
         response: { 200: statsSchema, ...errorResponses(400, 401, 403) },
