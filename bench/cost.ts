@@ -60,6 +60,8 @@ function postgresBackendPids(database: string): number[] {
 }
 
 export function createCostMeter(env: BenchEnvironment) {
+  // Processes started for one phase (a second worker): their CPU counts while they run.
+  const tracked = new Map<string, number>();
   const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 1 });
   const database = decodeURIComponent(new URL(env.databaseUrl).pathname.slice(1));
   const stats = new pg.Client({ connectionString: env.databaseUrl, application_name: 'bench-meter' });
@@ -90,7 +92,9 @@ export function createCostMeter(env: BenchEnvironment) {
     const usage = process.cpuUsage();
     const backends = Object.fromEntries(postgresBackendPids(database).map((pid) => [`pg:${pid}`, cpuSeconds(pid)]));
     return {
-      ...Object.fromEntries(Object.entries(extra).map(([name, pid]) => [name, cpuSeconds(pid)])),
+      ...Object.fromEntries(
+        [...tracked, ...Object.entries(extra)].map(([name, pid]) => [name, cpuSeconds(pid)] as const),
+      ),
       api: cpuSeconds(env.api.pid),
       worker: cpuSeconds(env.worker.pid),
       fauxqs: cpuSeconds(env.fauxqs.pid),
@@ -112,6 +116,12 @@ export function createCostMeter(env: BenchEnvironment) {
 
   return {
     snapshot,
+    track(name: string, pid: number) {
+      tracked.set(name, pid);
+    },
+    untrack(name: string) {
+      tracked.delete(name);
+    },
     /** CPU seconds so far per process (plus `extra` name → pid): cheap enough for the exact edges of a window. */
     cpu,
     /**

@@ -24,20 +24,23 @@ export interface EndToEndOptions {
   batchSize: number;
 }
 
-export interface EndToEndResult {
+export interface MaximumResult {
   maxEventsPerSecond: number;
   /** CPU cores used per process while at the maximum. */
   maxCpuCores: Record<string, number>;
+  /** Every accepted event arrived (checked after each part has drained). */
+  allArrived: boolean;
+  accepted: number;
+  arrived: number;
+}
+
+export interface EndToEndResult extends MaximumResult {
   steady: {
     offeredPerSecond: number;
     deliveredPerSecond: number;
     latency: LatencySummary;
     cost: WindowCost;
   };
-  /** Every accepted event arrived (checked after each part has drained). */
-  allArrived: boolean;
-  accepted: number;
-  arrived: number;
 }
 
 function createPoster(env: BenchEnvironment, customer: string) {
@@ -128,18 +131,37 @@ async function offerSteadyRate(env: BenchEnvironment, options: EndToEndOptions, 
   return { offered, accepted: poster.accepted(), seconds: (performance.now() - startedAt) / 1000 };
 }
 
+/** The maximum alone (the scale-out and purge phases), once every event accepted has arrived. */
+export async function measureMaximumThroughput(
+  env: BenchEnvironment,
+  meter: CostMeter,
+  options: EndToEndOptions,
+): Promise<MaximumResult> {
+  const baseline = await arrivedIn(env, options.queueName);
+  const maximum = await measureMaximum(env, meter, options, baseline);
+  const expected = baseline + maximum.accepted;
+  const arrived = await waitForArrivals(env, options.queueName, expected, 30_000);
+  return {
+    maxEventsPerSecond: maximum.eventsPerSecond,
+    maxCpuCores: maximum.cpuCores,
+    allArrived: arrived >= expected,
+    accepted: maximum.accepted,
+    arrived: arrived - baseline,
+  };
+}
+
 export async function measureEndToEnd(
   env: BenchEnvironment,
   meter: CostMeter,
   options: EndToEndOptions,
 ): Promise<EndToEndResult> {
   const baseline = await arrivedIn(env, options.queueName);
-  const maximum = await measureMaximum(env, meter, options, baseline);
+  const maximum = await measureMaximumThroughput(env, meter, options);
   let expected = baseline + maximum.accepted;
-  let arrived = await waitForArrivals(env, options.queueName, expected, 30_000);
-  let allArrived = arrived >= expected;
+  let arrived = baseline + maximum.arrived;
+  let allArrived = maximum.allArrived;
 
-  const rate = Math.max(100, Math.round(maximum.eventsPerSecond / 2));
+  const rate = Math.max(100, Math.round(maximum.maxEventsPerSecond / 2));
   await offerSteadyRate(env, options, rate, options.warmupSeconds).then((warm) => (expected += warm.accepted));
   arrived = await waitForArrivals(env, options.queueName, expected, 10_000);
   await env.fauxqs.ask('take-latencies', { queue: options.queueName });
@@ -157,8 +179,8 @@ export async function measureEndToEnd(
   const latency = await env.fauxqs.ask<LatencySummary>('take-latencies', { queue: options.queueName });
   const delivered = arrived - steadyStart;
   return {
-    maxEventsPerSecond: maximum.eventsPerSecond,
-    maxCpuCores: maximum.cpuCores,
+    maxEventsPerSecond: maximum.maxEventsPerSecond,
+    maxCpuCores: maximum.maxCpuCores,
     steady: {
       offeredPerSecond: steady.offered / steady.seconds,
       deliveredPerSecond: delivered / steady.seconds,

@@ -27,6 +27,8 @@ export interface BenchEnvironment {
   api: BenchProcess;
   apiUrl: string;
   worker: BenchProcess;
+  /** Another worker process like the first (the scale-out phase). */
+  startWorker(name: string): Promise<BenchProcess>;
   sqs: SQSClient;
   tenantId: string;
   ingestAuth: { authorization: string };
@@ -101,6 +103,9 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     AWS_ENDPOINT_URL_SQS: fauxqsEndpoint,
     AWS_ENDPOINT_URL_SNS: fauxqsEndpoint,
     AWS_ENDPOINT_URL_STS: fakeSts.endpoint,
+    // The per-tenant ingest limit stays on (every request takes its token, leased from Redis),
+    // high enough never to refuse the bench.
+    DEFAULT_INGEST_PER_SECOND: '1000000',
   };
   const apiPort = await freePort();
   const api = await spawnNode({
@@ -110,13 +115,15 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     ready: /Server listening/,
     preload: [instrumentation],
   });
-  const worker = await spawnNode({
-    name: 'worker',
-    entry: 'apps/worker/src/main.ts',
-    env: { ...processEnv, WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info' },
-    ready: /workers started/,
-    preload: [instrumentation],
-  });
+  const startWorker = (name: string) =>
+    spawnNode({
+      name,
+      entry: 'apps/worker/src/main.ts',
+      env: { ...processEnv, WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info' },
+      ready: /workers started/,
+      preload: [instrumentation],
+    });
+  const worker = await startWorker('worker');
   const apiUrl = `http://127.0.0.1:${apiPort}`;
 
   const operator = { authorization: `Bearer ${operatorKey}` };
@@ -148,6 +155,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     api,
     apiUrl,
     worker,
+    startWorker,
     sqs,
     tenantId: tenant.id,
     ingestAuth,

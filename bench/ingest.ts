@@ -1,4 +1,4 @@
-import { jobCatalog } from '@sluice/jobs/catalog';
+import { jobCatalog, QUEUE_PREFIX } from '@sluice/jobs/catalog';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -132,9 +132,9 @@ export async function measureIngestPair(
 /**
  * Sluice's ingest against its ceiling (ceilings.ts). Sluice is measured like the ceiling: the
  * API alone, with the fan-out queue paused so the worker does not compete for the two cores.
- * Events still get their fan-out job (the API enqueues it as always); afterwards the jobs are
- * dropped and the events marked fanned out: they are for a customer without destinations and
- * would only delay the next phase.
+ * The API still wakes the tenant's fan-out as always; afterwards the wake-ups are dropped and
+ * the events taken out of the outbox: they are for a customer without destinations and would
+ * only delay the next phase.
  */
 export async function measureIngest(
   env: BenchEnvironment,
@@ -143,7 +143,7 @@ export async function measureIngest(
 ): Promise<{ sluice: IngestResult; ceiling: IngestResult }> {
   const ceiling = await startIngestCeiling(env);
   const connection = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
-  const fanOut = new Queue(jobCatalog.fanOut.queue, { connection });
+  const fanOut = new Queue(jobCatalog.fanOut.queue, { connection, prefix: QUEUE_PREFIX });
   await fanOut.pause();
   try {
     const cpu = () => meter.cpu({ ceiling: ceiling.pid });
@@ -158,7 +158,7 @@ export async function measureIngest(
   } finally {
     await ceiling.stop();
     await fanOut.obliterate({ force: true });
-    await markIngestEventsFannedOut(env.databaseUrl);
+    await dropIngestEventsFromOutbox(env.databaseUrl);
     await fanOut.resume();
     await fanOut.close();
     connection.disconnect();
@@ -166,17 +166,14 @@ export async function measureIngest(
 }
 
 /**
- * Ingest events are for a customer without destinations: marking them fanned out keeps the
- * sweeper from re-enqueueing hundreds of thousands of no-op fan-outs during later phases.
+ * Ingest events are for a customer without destinations: taking them out of the outbox keeps
+ * the fan-out from working through hundreds of thousands of no-op events during later phases.
  */
-async function markIngestEventsFannedOut(databaseUrl: string): Promise<void> {
+async function dropIngestEventsFromOutbox(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(
-      `update events set fanned_out_at = now() where customer_external_id = $1 and fanned_out_at is null`,
-      [INGEST_CUSTOMER],
-    );
+    await client.query('delete from event_outbox where customer_external_id = $1', [INGEST_CUSTOMER]);
   } finally {
     await client.end();
   }

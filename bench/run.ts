@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { measureDeliveryCeiling } from './ceilings.ts';
 import { createCostMeter } from './cost.ts';
-import { measureEndToEnd } from './end-to-end.ts';
+import { measureEndToEnd, measureMaximumThroughput } from './end-to-end.ts';
 import { startBenchEnvironment } from './environment.ts';
 import { FIFO_CUSTOMER, STANDARD_CUSTOMER } from './events.ts';
+import { seedHistory } from './history.ts';
 import { measureIngest } from './ingest.ts';
 import { benchFile } from './processes.ts';
 import { type BenchResults, describeMachine, renderTable, targets, verdicts } from './report.ts';
@@ -12,13 +13,22 @@ import { settings } from './settings.ts';
 /**
  * `npm run bench`: starts Sluice (API and worker processes) against PostgreSQL, a private
  * Redis and fauxqs on loopback, measures ingest, end-to-end delivery and their ceilings in
- * one run, prints one table and writes bench/results.json. BENCH_QUICK=1 shortens every
- * phase for a smoke test (its figures are not comparable).
+ * one run, then the standard end to end with two worker processes and again after millions of
+ * delivered events of history; prints one table and writes bench/results.json. BENCH_QUICK=1
+ * shortens every phase and the history for a smoke test (its figures are not comparable).
  */
 
 const { quick } = settings;
 const durations = quick
-  ? { warmupSeconds: 1, singleSeconds: 3, batchSeconds: 3, deliveryCeilingSeconds: 3, e2eSeconds: 4, steadySeconds: 4 }
+  ? {
+      warmupSeconds: 1,
+      singleSeconds: 3,
+      batchSeconds: 3,
+      deliveryCeilingSeconds: 3,
+      e2eSeconds: 4,
+      steadySeconds: 4,
+      historyEvents: 200_000,
+    }
   : {
       warmupSeconds: 3,
       singleSeconds: 10,
@@ -26,10 +36,11 @@ const durations = quick
       deliveryCeilingSeconds: 6,
       e2eSeconds: 15,
       steadySeconds: 15,
+      historyEvents: 5_000_000,
     };
 
 // Bounded: whatever happens, the bench ends (and takes its children with it) within this.
-const HARD_LIMIT_MS = 9 * 60_000;
+const HARD_LIMIT_MS = 45 * 60_000;
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 const environment = await startBenchEnvironment();
@@ -49,8 +60,8 @@ try {
     maxSeconds: durations.e2eSeconds,
     steadySeconds: durations.steadySeconds,
     // Enough for the pipeline never to run dry (about ten times what is in flight at the
-    // maximum), small enough that a FIFO claim, which reads every pending delivery of its
-    // destination, is not slowed by a backlog only the load generator made.
+    // maximum), small enough that the latency of the steady part is not a queue only the load
+    // generator made.
     window: 2_000,
     batchSize: 100,
   };
@@ -64,6 +75,16 @@ try {
     customer: STANDARD_CUSTOMER,
     queueName: 'bench-standard',
   });
+  log('end to end: standard queue, two worker processes');
+  const secondWorker = await environment.startWorker('worker-2');
+  meter.track('worker-2', secondWorker.pid);
+  const twoWorkers = await measureMaximumThroughput(environment, meter, {
+    ...e2e,
+    customer: STANDARD_CUSTOMER,
+    queueName: 'bench-standard',
+  });
+  meter.untrack('worker-2');
+  await secondWorker.stop();
   log('delivery ceiling: raw SendMessageBatch to a FIFO queue, 1,000 groups');
   const fifoCeiling = await measureDeliveryCeiling(environment, { ...ceilingOptions, fifo: true });
   log('end to end: FIFO queue, 1,000 groups');
@@ -73,10 +94,33 @@ try {
     queueName: 'bench-fifo.fifo',
   });
 
+  log(`history: seeding ${durations.historyEvents.toLocaleString('en-US')} delivered events in SQL`);
+  const seeded = await seedHistory(
+    environment,
+    { events: durations.historyEvents, chunk: 250_000, failedEvery: 10, days: 20 },
+    log,
+  );
+  log(`history: seeded in ${seeded.seconds} s (${seeded.megabytes} MB); end to end: standard queue again`);
+  const withHistory = await measureEndToEnd(environment, meter, {
+    ...e2e,
+    customer: STANDARD_CUSTOMER,
+    queueName: 'bench-standard',
+  });
+
   const results: BenchResults = {
     ingest,
     delivery: { standardCeiling, fifoCeiling },
     endToEnd: { standard, fifo },
+    history: {
+      seeded,
+      standard: withHistory,
+      ratio: withHistory.maxEventsPerSecond / standard.maxEventsPerSecond,
+    },
+    scaleOut: {
+      oneWorker: standard.maxEventsPerSecond,
+      twoWorkers,
+      ratio: twoWorkers.maxEventsPerSecond / standard.maxEventsPerSecond,
+    },
   };
   const machine = describeMachine();
   const table = renderTable(results);
@@ -94,7 +138,7 @@ try {
     `\n${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres}, ${machine.redis}`,
   );
   for (const note of notes) console.log(`- ${note}`);
-  if (!standard.allArrived || !fifo.allArrived) {
+  if (![standard, fifo, twoWorkers, withHistory].every((phase) => phase.allArrived)) {
     console.log('- WARNING: not every accepted event arrived in its queue within the wait; see results.json.');
   }
 } catch (error) {

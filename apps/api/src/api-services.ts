@@ -33,6 +33,7 @@ import { createDestinationPreviewService } from './services/destination-preview-
 import { createDestinationService } from './services/destination-service.ts';
 import { createDlqService } from './services/dlq-service.ts';
 import { createEventService } from './services/event-service.ts';
+import { createKeyUsageRecorder } from './services/key-usage.ts';
 import { createPortalService } from './services/portal-service.ts';
 import { createStatsService } from './services/stats-service.ts';
 import { createTenantLimitsService } from './services/tenant-limits-service.ts';
@@ -73,10 +74,19 @@ export function createApiServices(deps: ServiceDeps) {
     repository: createTenantLimitsRepository(executor),
     defaults: deps.config.defaultTenantLimits,
   });
+  const keyUsage = createKeyUsageRecorder({
+    record: tenants.markKeysUsed,
+    onError: (error) =>
+      deps.logger.warn(
+        { err: error },
+        'recording API key use failed; keys used again are recorded at the next interval',
+      ),
+  });
   const apiKeys = createApiKeyService({
     tenants,
     operatorApiKey: deps.config.OPERATOR_API_KEY,
     revocationsAreCurrent: () => accessChanges.isCurrent(),
+    onKeyUsed: keyUsage.note,
   });
   const accessChanges = startAccessChangePoller({
     changesSince: (since) => accessChangesSince(executor, since),
@@ -136,6 +146,7 @@ export function createApiServices(deps: ServiceDeps) {
     sealedSecrets: createSealedSecrets(executor),
     async close() {
       accessChanges.stop();
+      await keyUsage.stop();
       await fanOutWakes.flush();
       await jobs.close();
     },

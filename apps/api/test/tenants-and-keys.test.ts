@@ -92,6 +92,28 @@ describe('tenant API keys', () => {
     expect(rows.rows[0].key_hash).toBe(createHash('sha256').update(key).digest('hex'));
   });
 
+  it('shows when a key was last used, once its process has recorded it', async () => {
+    const tenant = await stack.createTenant();
+    const used = await stack.createKey(tenant.id, ['ingest']);
+    const idle = await stack.createKey(tenant.id, ['ingest']);
+    const listKeys = async (on: TestStack) =>
+      (
+        await on.app.inject({ method: 'GET', url: `/v1/admin/tenants/${tenant.id}/api-keys`, headers: on.operator })
+      ).json().data as { id: string; lastUsedAt: string | null }[];
+    expect((await listKeys(stack)).every((key) => key.lastUsedAt === null)).toBe(true);
+    // A process of its own, closed after one request: closing writes what it noted.
+    const other = await startTestStack();
+    const before = Date.now();
+    expect(
+      (await other.app.inject({ method: 'POST', url: '/v1/events', headers: used.auth, payload: sampleEvent() }))
+        .statusCode,
+    ).toBe(202);
+    await other.close();
+    const keys = new Map((await listKeys(stack)).map((key) => [key.id, key.lastUsedAt]));
+    expect(Date.parse(keys.get(used.id) ?? '')).toBeGreaterThanOrEqual(before - 1_000);
+    expect(keys.get(idle.id)).toBeNull();
+  });
+
   it('answers 401 once revoked, and 404 for a key that does not exist', async () => {
     const { id, auth } = await stack.createKey((await stack.createTenant()).id, ['ingest']);
     expect((await postEvent(auth.authorization)).statusCode).toBe(202);

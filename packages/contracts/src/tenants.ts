@@ -44,7 +44,9 @@ export const apiKeySchema = z
 
 export const apiKeyListItemSchema = apiKeySchema
   .extend({
-    lastUsedAt: timestampSchema.nullable().meta({ description: 'Not tracked yet: always null' }),
+    lastUsedAt: timestampSchema
+      .nullable()
+      .meta({ description: 'When a request last authenticated with the key, to within about a minute; null if never' }),
     revokedAt: timestampSchema.nullable(),
   })
   .meta({ id: 'ApiKeyListItem' });

@@ -155,9 +155,12 @@ export function createFanOutService(deps: {
           );
           continue;
         }
-        if (done.events.length === 0) return result;
         result.events += done.events.length;
         for (const p of done.planned) result.destinations.add(p.destinationId);
+        // A batch short of both bounds took everything there was: events accepted since then
+        // woke a follow-up run (see the job catalog), so an empty claim here would be wasted.
+        const bytes = done.events.reduce((sum, e) => sum + e.bytes, 0);
+        if (done.events.length < options.batchSize && bytes < options.batchBytes) return result;
       }
       return { ...result, more: true };
     },

@@ -39,6 +39,8 @@ export function createApiKeyService(deps: {
   operatorApiKey: string | undefined;
   /** True while this process hears of revocations promptly (the change poll succeeds). */
   revocationsAreCurrent: () => boolean;
+  /** Told of every tenant key a request authenticated with (lastUsedAt). */
+  onKeyUsed?: (keyId: string) => void;
 }) {
   const operatorKeyHash = deps.operatorApiKey ? sha256(deps.operatorApiKey) : undefined;
   const isOperatorKeyHash = (hash: Buffer) => operatorKeyHash !== undefined && timingSafeEqual(hash, operatorKeyHash);
@@ -99,7 +101,9 @@ export function createApiKeyService(deps: {
       const hash = sha256(token);
       if (isOperatorKeyHash(hash)) return { kind: 'operator' };
       if (!KEY_SHAPE.test(token)) return undefined;
-      return lookUp(hash.toString('hex'));
+      const principal = await lookUp(hash.toString('hex'));
+      if (principal) deps.onKeyUsed?.(principal.keyId);
+      return principal;
     },
   };
 }

@@ -22,7 +22,7 @@ export const toApiKeyView = (row: ApiKeyRow) => ({
   name: row.name,
   scopes: row.scopes.filter((scope): scope is Scope => scope === 'admin' || scope === 'ingest'),
   createdAt: row.createdAt.toISOString(),
-  lastUsedAt: null,
+  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
   revokedAt: row.revokedAt?.toISOString() ?? null,
 });
 

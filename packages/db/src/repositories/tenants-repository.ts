@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { newId } from '../ids.ts';
 import { afterCursor, type PageRequest, toPage } from '../pagination.ts';
@@ -70,6 +70,20 @@ export function createTenantsRepository(ex: Executor) {
         .from(apiKeys)
         .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)));
       return row;
+    },
+
+    /** Stamps these keys as used now (a key stamped within the last minute is left alone). */
+    async markKeysUsed(keyIds: string[]): Promise<void> {
+      if (keyIds.length === 0) return;
+      await db
+        .update(apiKeys)
+        .set({ lastUsedAt: sql`now()` })
+        .where(
+          and(
+            inArray(apiKeys.id, keyIds),
+            sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < now() - interval '1 minute')`,
+          ),
+        );
     },
 
     /** Returns false when no such key exists; revoking twice is harmless. */

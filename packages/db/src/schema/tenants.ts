@@ -27,6 +27,8 @@ export const apiKeys = pgTable(
     scopes: text('scopes').array().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    // When a request last authenticated with it, to about a minute (recorded in batches, off the request).
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
     uniqueIndex('api_keys_key_hash_key').on(t.keyHash),

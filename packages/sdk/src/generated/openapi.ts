@@ -1001,7 +1001,7 @@ export interface components {
              * @example 2026-05-26T14:21:08.493Z
              */
             createdAt: string;
-            /** @description Not tracked yet: always null */
+            /** @description When a request last authenticated with the key, to within about a minute; null if never */
             lastUsedAt: string | null;
             revokedAt: string | null;
         };
