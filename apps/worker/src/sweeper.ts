@@ -11,7 +11,7 @@ import { createPeriodicTask } from './periodic-task.ts';
  * says is outstanding and makes sure a job exists for it (jobs are deduplicated, so one that
  * exists is left alone). It covers a crash between the API's commit and its wake-up, a Redis
  * that lost its data, and backlogs no request will ever wake: a deleted destination's, a
- * disabled one's whose retry window ended, a bulk replay whose job was lost.
+ * disabled one's whose retry window ended, a regroup or a bulk replay whose job was lost.
  */
 export interface SweeperOptions {
   intervalMs: number;
@@ -23,13 +23,14 @@ export interface SweepResult {
   tenants: number;
   purges: number;
   expiries: number;
+  regroups: number;
   replays: number;
 }
 
 export function createSweeper(deps: {
   executor: Executor;
   outbox: Pick<OutboxRepository, 'tenantsWithWork'>;
-  dueWork: Pick<DueWork, 'deletedWithBacklog' | 'disabledWithExpired'>;
+  dueWork: Pick<DueWork, 'deletedWithBacklog' | 'disabledWithExpired' | 'regrouping'>;
   replays: Pick<DlqReplaysRepository, 'listRunning'>;
   jobs: Pick<JobProducer, 'enqueue' | 'requeueDlqReplays'>;
   logger: Logger;
@@ -53,12 +54,18 @@ export function createSweeper(deps: {
       'maintenance',
       disabled.map((ref) => ({ ...ref, task: 'expire' as const })),
     );
+    const regrouping = await deps.dueWork.regrouping(500);
+    await deps.jobs.enqueue(
+      'maintenance',
+      regrouping.map((ref) => ({ ...ref, task: 'regroup' as const })),
+    );
     const running = await deps.replays.listRunning();
     await deps.jobs.requeueDlqReplays(running.map((replayId) => ({ replayId })));
     const result = {
       tenants: tenants.length,
       purges: deleted.length,
       expiries: disabled.length,
+      regroups: regrouping.length,
       replays: running.length,
     };
     if (deleted.length + disabled.length > 0) deps.logger.info(result, 'sweeper found backlogs to move to the DLQ');

@@ -125,12 +125,14 @@ export function startWorkers(deps: WorkerDeps) {
         return undefined;
       },
       async maintenance({ tenantId, destinationId, task }) {
-        if (task === 'purge') return { again: (await maintenance.purgeDeleted(destinationId)).more };
         if (task === 'expire') return { again: (await maintenance.expireDisabled(destinationId)).more };
+        const state =
+          task === 'purge'
+            ? await maintenance.purgeDeleted(destinationId)
+            : await maintenance.regroup(tenantId, destinationId);
         // A claim still in flight: look again shortly (the job goes to the back of the queue).
-        const regrouped = await maintenance.regroup(tenantId, destinationId);
-        if (regrouped === 'waiting') await new Promise((resolve) => setTimeout(resolve, 500));
-        return { again: regrouped === 'waiting' };
+        if (state === 'waiting') await new Promise((resolve) => setTimeout(resolve, 500));
+        return { again: state !== 'done' };
       },
     },
   });

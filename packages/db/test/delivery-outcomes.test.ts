@@ -1,43 +1,37 @@
 import { type ClaimedDelivery, createDeliveryClaims } from '@sluice/db/repositories/delivery-claims';
 import { createDeliveryOutcomes, type RecordedOutcome } from '@sluice/db/repositories/delivery-outcomes';
-import { sampleEvent, startTestStack, type TestStack } from '@sluice/testing/stack';
+import { sampleEvent, startTestStack, type TestStack, waitFor } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let stack: TestStack;
 let destinationId: string;
 let fifoDestinationId: string;
 let tenantId: string;
+let admin: { authorization: string };
+
+/** A destination of customer `claims` on an SQS queue named `queue` (no worker runs: nothing is sent). */
+async function createDestination(queue: string): Promise<string> {
+  const created = await stack.app.inject({
+    method: 'POST',
+    url: '/v1/destinations',
+    headers: admin,
+    payload: {
+      name: queue,
+      customerExternalId: 'claims',
+      type: 'sqs',
+      config: { queueUrl: `https://sqs.us-east-1.amazonaws.com/123456789012/${queue}` },
+      auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/claims' },
+    },
+  });
+  return created.json().id;
+}
 
 beforeAll(async () => {
   stack = await startTestStack();
   tenantId = (await stack.createTenant()).id;
-  const { auth } = await stack.createKey(tenantId, ['admin']);
-  const created = await stack.app.inject({
-    method: 'POST',
-    url: '/v1/destinations',
-    headers: auth,
-    payload: {
-      name: 'claims',
-      customerExternalId: 'claims',
-      type: 'sqs',
-      config: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/claims' },
-      auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/claims' },
-    },
-  });
-  destinationId = created.json().id;
-  const fifo = await stack.app.inject({
-    method: 'POST',
-    url: '/v1/destinations',
-    headers: auth,
-    payload: {
-      name: 'claims fifo',
-      customerExternalId: 'claims',
-      type: 'sqs',
-      config: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/claims.fifo' },
-      auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/claims' },
-    },
-  });
-  fifoDestinationId = fifo.json().id;
+  admin = (await stack.createKey(tenantId, ['admin'])).auth;
+  destinationId = await createDestination('claims');
+  fifoDestinationId = await createDestination('claims.fifo');
 });
 afterAll(() => stack.close());
 
@@ -74,6 +68,14 @@ async function pendingDelivery(destination: string, orderingKey: string | null):
     [event.json().id, destination, orderingKey],
   );
   return rows[0].id;
+}
+
+/** The destination as a drain reads it: its id and version. */
+async function current(
+  id: string,
+): Promise<{ id: string; tenantId: string; customerExternalId: string; updatedAt: Date }> {
+  const { rows } = await stack.database.pool.query('select updated_at from destinations where id = $1', [id]);
+  return { id, tenantId, customerExternalId: 'claims', updatedAt: rows[0].updated_at };
 }
 
 const row = async (id: string) =>
@@ -117,9 +119,9 @@ describe('claims and outcomes', () => {
       const id = await pendingDelivery(destination(), orderingKey);
       const claims = createDeliveryClaims(stack.database.executor);
       const outcomes = createDeliveryOutcomes(stack.database.executor);
-      const target = { id: destination(), tenantId, customerExternalId: 'claims' };
+      const target = await current(destination());
       const claim = () =>
-        orderingKey === null ? claims.claimDue(destination(), limits) : claims.claimGroupHeads(target, limits);
+        orderingKey === null ? claims.claimDue(target, limits) : claims.claimGroupHeads(target, limits);
 
       const [first] = (await claim()).filter((c) => c.id === id);
       expect(first).toBeDefined();
@@ -149,7 +151,7 @@ describe('claims and outcomes', () => {
   it('removes a FIFO group once its last turn is done, but not while a later turn is in line', async () => {
     const claims = createDeliveryClaims(stack.database.executor);
     const outcomes = createDeliveryOutcomes(stack.database.executor);
-    const target = { id: fifoDestinationId, tenantId, customerExternalId: 'claims' };
+    const target = await current(fifoDestinationId);
     const groups = async () =>
       (
         await stack.database.pool.query(
@@ -169,5 +171,53 @@ describe('claims and outcomes', () => {
     // The next claim finds the group empty with its tail done: it goes.
     expect((await claims.claimGroupHeads(target, limits)).filter((c) => c.orderingKey === 'group-2')).toEqual([]);
     expect(await groups()).toHaveLength(0);
+  });
+});
+
+describe('claims and changes to the destination', () => {
+  const patch = (id: string, payload: Record<string, unknown>) =>
+    stack.app.inject({ method: 'PATCH', url: `/v1/destinations/${id}`, headers: admin, payload });
+
+  it('take nothing for a drain that read the destination before a PATCH, a regrouping one included', async () => {
+    const claims = createDeliveryClaims(stack.database.executor);
+    const standard = await createDestination('changed');
+    const fifo = await createDestination('regrouped.fifo');
+    const [queued, grouped] = [await pendingDelivery(standard, null), await pendingDelivery(fifo, 'claims')];
+    const [standardAsRead, fifoAsRead] = [await current(standard), await current(fifo)];
+
+    expect((await patch(standard, { name: 'renamed' })).statusCode).toBe(200);
+    expect((await patch(fifo, { config: { messageGroupIdField: 'payload.orderId' } })).statusCode).toBe(200);
+    expect(await claims.claimDue(standardAsRead, limits)).toEqual([]);
+    expect(await claims.claimGroupHeads(fifoAsRead, limits)).toEqual([]);
+    // Read again: the renamed one is claimed; the regrouping one waits for its regroup.
+    expect((await claims.claimDue(await current(standard), limits)).map((c) => c.id)).toEqual([queued]);
+    expect(await claims.claimGroupHeads(await current(fifo), limits)).toEqual([]);
+    await stack.database.pool.query('update destinations set regrouping_at = null where id = $1', [fifo]);
+    expect((await claims.claimGroupHeads(await current(fifo), limits)).map((c) => c.id)).toEqual([grouped]);
+  });
+
+  it('makes a claim that meets an uncommitted change wait for it, then take nothing', async () => {
+    const claims = createDeliveryClaims(stack.database.executor);
+    const fifo = await createDestination('paused.fifo');
+    await pendingDelivery(fifo, 'claims');
+    const asRead = await current(fifo);
+    const pausing = await stack.database.pool.connect();
+    try {
+      await pausing.query('begin');
+      await pausing.query('update destinations set paused_at = now(), updated_at = now() where id = $1', [fifo]);
+      const { pid } = (await pausing.query('select pg_backend_pid() as pid')).rows[0];
+      const claim = claims.claimGroupHeads(asRead, limits);
+      await waitFor(async () => {
+        const { rows } = await stack.database.pool.query(
+          'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+          [pid],
+        );
+        return rows[0].n > 0;
+      });
+      await pausing.query('commit');
+      expect(await claim).toEqual([]);
+    } finally {
+      pausing.release();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { Executor } from '@sluice/db/client';
-import { deadLetterInLine, dropEmptyGroups } from '@sluice/db/repositories/dead-letters';
+import { deadLetterInLine, dropEmptyGroups, hasDeliveriesInLine } from '@sluice/db/repositories/dead-letters';
 import type { DestinationsRepository } from '@sluice/db/repositories/destinations-repository';
 import type { Regroup } from '@sluice/db/repositories/regroup';
 import type { DestinationResolver } from '@sluice/destinations/resolver';
@@ -16,11 +16,14 @@ export interface MaintenanceOptions {
   timeBudgetMs: number;
 }
 
+/** done; more: work left after the time budget; waiting: a claim in flight holds what is left. */
+export type MaintenanceState = 'done' | 'more' | 'waiting';
+
 export const defaultMaintenanceOptions: MaintenanceOptions = { batchSize: 500, timeBudgetMs: 5_000 };
 
 export function createDestinationMaintenance(deps: {
   executor: Executor;
-  destinations: Pick<DestinationsRepository, 'getIncludingDeleted' | 'setRegrouping'>;
+  destinations: Pick<DestinationsRepository, 'getIncludingDeleted' | 'finishRegrouping'>;
   regroup: Regroup;
   resolver: Pick<DestinationResolver, 'configure'>;
   options?: Partial<MaintenanceOptions>;
@@ -38,8 +41,12 @@ export function createDestinationMaintenance(deps: {
   }
 
   return {
-    /** A deleted destination's deliveries in line go to the dead-letter queue (destination_deleted). */
-    async purgeDeleted(destinationId: string): Promise<{ more: boolean }> {
+    /**
+     * A deleted destination's deliveries in line go to the dead-letter queue (destination_deleted).
+     * Those a drain holds are waited for: recorded delivered, they are done; handed back for a
+     * retry, the next pass takes them.
+     */
+    async purgeDeleted(destinationId: string): Promise<MaintenanceState> {
       const error = {
         code: 'destination_deleted',
         message: 'The destination was deleted before this delivery was sent.',
@@ -53,8 +60,10 @@ export function createDestinationMaintenance(deps: {
           expiredOnly: false,
         }),
       );
-      if (!more) await dropEmptyGroups(deps.executor, destinationId);
-      return { more };
+      if (more) return 'more';
+      if (await hasDeliveriesInLine(deps.executor, destinationId)) return 'waiting';
+      await dropEmptyGroups(deps.executor, destinationId);
+      return 'done';
     },
 
     /** A disabled destination's deliveries past their retry window go to the dead-letter queue. */
@@ -80,9 +89,10 @@ export function createDestinationMaintenance(deps: {
      * Pending deliveries take the groups of the destination's current config. The destination
      * is marked regrouping (its drains claim nothing) before this runs; it waits while a claim
      * is live, then rekeys every page and rebuilds the groups, and only then clears the mark. A
-     * crash midway leaves the mark: the job runs again from the start.
+     * crash midway leaves the mark: the job runs again from the start. So does a PATCH that set
+     * the mark again meanwhile: the keys must follow its config, not the one read here.
      */
-    async regroup(tenantId: string, destinationId: string): Promise<'done' | 'waiting'> {
+    async regroup(tenantId: string, destinationId: string): Promise<MaintenanceState> {
       const row = await deps.destinations.getIncludingDeleted(tenantId, destinationId);
       if (!row || row.deletedAt || !row.regroupingAt) return 'done';
       if (await deps.regroup.hasLiveClaims(destinationId)) return 'waiting';
@@ -97,8 +107,7 @@ export function createDestinationMaintenance(deps: {
         );
       }
       await deps.regroup.rebuildGroups(destinationId);
-      await deps.destinations.setRegrouping(tenantId, destinationId, false);
-      return 'done';
+      return (await deps.destinations.finishRegrouping(tenantId, destinationId, row.regroupingAt)) ? 'done' : 'waiting';
     },
   };
 }

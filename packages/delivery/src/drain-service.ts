@@ -91,10 +91,7 @@ export function createDrainService(deps: {
       message: `The destination cannot be used: ${error.message}. ${error.fix}`,
       at: now.toISOString(),
     };
-    const claimed = [
-      ...(await deps.claims.claimDue(row.id, limits)),
-      ...(await deps.claims.claimGroupHeads(row, limits)),
-    ];
+    const claimed = [...(await deps.claims.claimDue(row, limits)), ...(await deps.claims.claimGroupHeads(row, limits))];
     const dead: RecordedOutcome[] = [];
     const held: ClaimedDelivery[] = [];
     for (const c of claimed) {
@@ -164,7 +161,8 @@ export function createDrainService(deps: {
       shouldStop: () => boolean = () => false,
     ): Promise<DrainResult> {
       const row = await deps.destinations.getIncludingDeleted(tenantId, destinationId);
-      // Paused, disabled, deleted and regrouping destinations keep their deliveries where they are.
+      // Paused, disabled, deleted and regrouping destinations keep their deliveries where they are;
+      // so do those changed after this read: the claims below then take nothing (delivery-claims).
       if (!row || row.deletedAt || !row.enabled || row.pausedAt || row.regroupingAt) return { sent: 0, more: false };
       let resolved: ResolvedDestination;
       try {
@@ -179,7 +177,7 @@ export function createDrainService(deps: {
         if (Date.now() > deadline) return { sent, more: true };
         const claimed = resolved.destination.isFifo
           ? await deps.claims.claimGroupHeads(row, limits)
-          : await deps.claims.claimDue(row.id, limits);
+          : await deps.claims.claimDue(row, limits);
         if (claimed.length === 0) return { sent, more: false };
         // Each round is a span (no-op while tracing is off).
         const round = await inSpan(

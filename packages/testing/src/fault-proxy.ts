@@ -16,8 +16,11 @@ import { closeServer, listenOnLoopback } from './aws-loopback.ts';
  */
 
 export type Fault =
-  /** Answer with an AWS-shaped error in the request's own protocol (JSON or query/XML). */
-  | { kind: 'error'; status: number; code: string; message?: string }
+  /**
+   * Answer with an AWS-shaped error in the request's own protocol (JSON or query/XML), after
+   * `afterMs` when given (a call held in flight, then failing).
+   */
+  | { kind: 'error'; status: number; code: string; message?: string; afterMs?: number }
   /** Destroy the socket without answering (ECONNRESET / socket hang up in the client). */
   | { kind: 'reset' }
   /** Wait, then forward (for client timeouts). */
@@ -149,6 +152,7 @@ export async function startFaultProxy({ target }: { target: string }): Promise<F
       return;
     }
     if (fault?.kind === 'error') {
+      if (fault.afterMs) await new Promise((resolve) => setTimeout(resolve, fault.afterMs));
       const shaped = errorBody(protocol, fault.code, fault.message ?? `Injected ${fault.code}`, fault.status);
       response.writeHead(fault.status, { 'content-type': shaped.contentType, ...shaped.headers });
       response.end(shaped.body);

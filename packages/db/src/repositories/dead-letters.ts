@@ -8,7 +8,8 @@ import { deadLetterStatsCte } from './delivery-stats-writer.ts';
  * queue, a bounded batch at a time: a deleted destination's backlog (destination_deleted),
  * and the expired deliveries of one that cannot send (retries_exhausted). A delivery whose
  * claim is live (its queue row, or its FIFO group, leased) is left to its drain, which records
- * it delivered or failed: it ends one way, never both. Answers how many it moved.
+ * it delivered or failed: it ends one way, never both. A key with no group at all (a regroup cut
+ * short by the DELETE) holds nothing back. Answers how many it moved.
  */
 export async function deadLetterInLine(
   ex: Executor,
@@ -26,7 +27,8 @@ export async function deadLetterInLine(
              select q.delivery_id from delivery_queue q
              where q.destination_id = $1 and (q.claim_id is null or q.due_at <= now())
                and (not $5::boolean or q.expires_at <= now())
-               and (q.ordering_key is null or q.ordering_key in (select ordering_key from free_groups))
+               and (q.ordering_key is null or q.ordering_key in (select ordering_key from free_groups)
+                    or not exists (select 1 from fifo_groups g where g.destination_id = $1 and g.ordering_key = q.ordering_key))
              limit $2
              for update of q skip locked
            ),
@@ -62,6 +64,15 @@ export async function deadLetterInLine(
     values: [destinationId, options.limit, JSON.stringify(options.error), options.reason, options.expiredOnly],
   });
   return Number(result.rows[0]?.moved ?? 0);
+}
+
+/** Whether any delivery of the destination is still in line (after a pass: only claims in flight). */
+export async function hasDeliveriesInLine(ex: Executor, destinationId: string): Promise<boolean> {
+  const result = await ex.query<{ found: boolean }>(
+    'select exists (select 1 from delivery_queue where destination_id = $1) as found',
+    [destinationId],
+  );
+  return result.rows[0]?.found ?? false;
 }
 
 /** Groups of a destination that has nothing left in line (a deleted one, once drained). */

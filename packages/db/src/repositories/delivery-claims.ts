@@ -30,6 +30,26 @@ export interface ClaimLimits {
   leaseMs: number;
 }
 
+/** The destination as the drain read it: `updatedAt` is its version. */
+export interface ClaimTarget {
+  id: string;
+  updatedAt: Date;
+}
+
+/**
+ * Every claim first takes the destination's row FOR SHARE, as it was when the drain read it
+ * (same version, hence not paused, disabled, deleted or regrouping since): a PATCH, pause or
+ * DELETE committing meanwhile makes the claim take nothing, and one that comes later waits for
+ * the claim's commit, which the regroup's check for live claims then sees. So no claim reads a
+ * half-regrouped backlog, and a drain started before a DELETE or PATCH stops at its next claim.
+ * One short statement holds the lock, never a transaction.
+ */
+const unchangedSince = (versionParam: string) => `unchanged as (
+                 select 1 from destinations
+                 where id = $1 and date_trunc('milliseconds', updated_at) = ${versionParam} and regrouping_at is null
+                 for share
+               )`;
+
 interface ClaimedRow extends EventColumns {
   id: string;
   attempts: number;
@@ -58,13 +78,15 @@ const toClaimed =
 export function createDeliveryClaims(ex: Executor) {
   return {
     /** Standard destinations: any due deliveries, oldest due first; concurrent claimers skip each other's rows. */
-    async claimDue(destinationId: string, limits: ClaimLimits): Promise<ClaimedDelivery[]> {
+    async claimDue(destination: ClaimTarget, limits: ClaimLimits): Promise<ClaimedDelivery[]> {
       const claimId = randomUUID();
       const result = await ex.query<ClaimedRow>({
         name: 'claims-due',
-        text: `with candidates as (
+        text: `with ${unchangedSince('$6')},
+               candidates as (
                  select delivery_id, due_at, bytes from delivery_queue
                  where destination_id = $1 and ordering_key is null and due_at <= now()
+                   and exists (select 1 from unchanged)
                  order by due_at limit $2
                  for update skip locked
                ),
@@ -78,7 +100,7 @@ export function createDeliveryClaims(ex: Executor) {
                )
                select ${DELIVERY_COLUMNS}
                from claimed c join deliveries d on d.id = c.delivery_id join events e on e.id = d.event_id`,
-        values: [destinationId, limits.rows, limits.leaseMs / 1000, claimId, limits.bytes],
+        values: [destination.id, limits.rows, limits.leaseMs / 1000, claimId, limits.bytes, destination.updatedAt],
       });
       return result.rows.map(toClaimed(claimId));
     },
@@ -91,19 +113,20 @@ export function createDeliveryClaims(ex: Executor) {
      * enqueued after it (tail_seq past done_seq): then it stays for the next claim to see.
      */
     async claimGroupHeads(
-      destination: { id: string; tenantId: string; customerExternalId: string },
+      destination: ClaimTarget & { tenantId: string; customerExternalId: string },
       limits: ClaimLimits,
     ): Promise<ClaimedDelivery[]> {
       const claimId = randomUUID();
       const result = await ex.query<ClaimedRow>({
         name: 'claims-group-heads',
-        text: `with watermark as (
+        text: `with ${unchangedSince('$8')},
+               watermark as (
                  select coalesce(min(seq), 9223372036854775807) as seq from event_outbox
                  where tenant_id = $2 and customer_external_id = $3
                ),
                due as (
                  select ordering_key from fifo_groups
-                 where destination_id = $1 and due_at <= now()
+                 where destination_id = $1 and due_at <= now() and exists (select 1 from unchanged)
                  order by due_at limit $4
                  for update skip locked
                ),
@@ -139,6 +162,7 @@ export function createDeliveryClaims(ex: Executor) {
           limits.leaseMs / 1000,
           claimId,
           limits.bytes,
+          destination.updatedAt,
         ],
       });
       return result.rows.map(toClaimed(claimId));

@@ -108,12 +108,24 @@ export function createDestinationsRepository(ex: Executor) {
       return rows.length > 0;
     },
 
-    /** The regroup barrier: set while pending deliveries take new group keys, then cleared. */
-    async setRegrouping(tenantId: string, id: string, regrouping: boolean): Promise<void> {
-      await ex.db
+    /**
+     * Lifts the regroup barrier, unless a PATCH set it again since `startedAt` (that PATCH's
+     * grouping is not the one this regroup applied): answers whether it was lifted.
+     */
+    async finishRegrouping(tenantId: string, id: string, startedAt: Date): Promise<boolean> {
+      const rows = await ex.db
         .update(destinations)
-        .set({ regroupingAt: regrouping ? sql`now()` : null })
-        .where(and(eq(destinations.tenantId, tenantId), eq(destinations.id, id)));
+        .set({ regroupingAt: null })
+        .where(
+          and(
+            eq(destinations.tenantId, tenantId),
+            eq(destinations.id, id),
+            // PostgreSQL keeps microseconds; the time read back in JavaScript has milliseconds.
+            sql`date_trunc('milliseconds', ${destinations.regroupingAt}) = ${startedAt}`,
+          ),
+        )
+        .returning({ id: destinations.id });
+      return rows.length > 0;
     },
   };
 }

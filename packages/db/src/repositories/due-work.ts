@@ -49,6 +49,19 @@ export function createDueWork(ex: Executor) {
       return refs(result.rows);
     },
 
+    /**
+     * Destinations still marked regrouping: their drains claim nothing until the regroup job ends,
+     * so a job that was lost (Redis flushed, or down when the PATCH tried to enqueue it) is started again.
+     */
+    async regrouping(limit: number): Promise<DestinationRef[]> {
+      const result = await ex.query<{ tenant_id: string; id: string }>(
+        `select id, tenant_id from destinations where regrouping_at is not null and deleted_at is null
+         order by regrouping_at limit $1`,
+        [limit],
+      );
+      return refs(result.rows);
+    },
+
     /** Disabled destinations holding deliveries past their retry window: those go to the DLQ. */
     async disabledWithExpired(limit: number): Promise<DestinationRef[]> {
       const result = await ex.query<{ tenant_id: string; id: string }>(
