@@ -83,14 +83,16 @@ export function createDeliveryStatsRepository(ex: Executor) {
     async backlog(scope: StatsScope): Promise<Backlog> {
       const p = parameters();
       const within = destinationIds(scope, p.add);
+      // Pending work is read from delivery_queue (its size is the backlog's, not the history's).
       // Naming the tenant lets PostgreSQL use dlq_entries_tenant_open_idx.
       const tenant = scope.tenantId ? ` and tenant_id = ${p.add(scope.tenantId)}` : '';
       const result = await ex.query<{ pending: number; oldest: Date | null; dlq_open: number }>(
         `select pending.n as pending, pending.oldest, (
                   select count(*)::int from dlq_entries where state = 'open'${tenant} and destination_id in (${within})
                 ) as dlq_open
-         from (select count(*)::int as n, min(created_at) as oldest from deliveries
-               where status = 'pending' and destination_id in (${within})) pending`,
+         from (select count(*)::int as n, min(d.created_at) as oldest
+               from delivery_queue q join deliveries d on d.id = q.delivery_id
+               where q.destination_id in (${within})) pending`,
         p.values,
       );
       const row = result.rows[0]!;
