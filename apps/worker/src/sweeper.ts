@@ -32,7 +32,7 @@ export function createSweeper(deps: {
   outbox: Pick<OutboxRepository, 'tenantsWithWork'>;
   dueWork: Pick<DueWork, 'deletedWithBacklog' | 'disabledWithExpired' | 'regrouping'>;
   replays: Pick<DlqReplaysRepository, 'listRunning'>;
-  jobs: Pick<JobProducer, 'enqueue' | 'requeueDlqReplays'>;
+  jobs: Pick<JobProducer, 'enqueue'>;
   logger: Logger;
   options?: Partial<SweeperOptions>;
 }) {
@@ -60,7 +60,11 @@ export function createSweeper(deps: {
       regrouping.map((ref) => ({ ...ref, task: 'regroup' as const })),
     );
     const running = await deps.replays.listRunning();
-    await deps.jobs.requeueDlqReplays(running.map((replayId) => ({ replayId })));
+    // Deduplicated per replay: a replay whose job waits or runs is left alone, a lost or failed one starts again.
+    await deps.jobs.enqueue(
+      'dlqReplay',
+      running.map((replayId) => ({ replayId })),
+    );
     const result = {
       tenants: tenants.length,
       purges: deleted.length,

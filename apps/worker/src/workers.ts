@@ -21,6 +21,7 @@ import { createDrainService, type DrainOptions } from '@sluice/delivery/drain-se
 import { createFanOutService, type FanOutOptions } from '@sluice/delivery/fan-out-service';
 import { createReplayService } from '@sluice/delivery/replay-service';
 import { createDestinationResolver } from '@sluice/destinations/resolver';
+import { jobCatalog } from '@sluice/jobs/catalog';
 import { startCatalogWorkers } from '@sluice/jobs/catalog-workers';
 import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
@@ -32,6 +33,10 @@ import { createWorkerMetrics } from './metrics.ts';
 import { createPeriodicTask } from './periodic-task.ts';
 import { createSecretResealer, type ResealerOptions } from './secret-resealer.ts';
 import { createSweeper, type SweeperOptions } from './sweeper.ts';
+import { createTenantShares } from './tenant-shares.ts';
+
+/** A drain whose tenant holds its share of the drain slots comes back after this long. */
+const DRAIN_AT_SHARE_DELAY_MS = 250;
 
 export interface WorkerDeps {
   database: DatabaseHandle;
@@ -94,10 +99,15 @@ export function startWorkers(deps: WorkerDeps) {
     regroup: createRegroup(executor),
     resolver,
   });
+  // Drains and bulk replays take turns by tenant, not by job (see tenant-shares.ts). Fan-out
+  // needs no shares: its jobs are one per tenant already.
+  const drainShares = createTenantShares(jobCatalog.drain.worker.concurrency);
+  const replayShares = createTenantShares(jobCatalog.dlqReplay.worker.concurrency);
   const runBulkReplay = createBulkReplayRunner({
     replays,
     replay: createReplayService({ database: deps.database, dlq: createDlqRepository(executor), replays, queue }),
     jobs,
+    shares: replayShares,
     isStopping,
     rate: deps.replayRate,
   });
@@ -118,12 +128,20 @@ export function startWorkers(deps: WorkerDeps) {
         return { again: result.more };
       },
       async drain({ tenantId, destinationId }) {
-        return { again: (await drain.drain(tenantId, destinationId, isStopping)).more };
+        const release = drainShares.tryTake(tenantId);
+        if (!release) return { again: true, delayMs: DRAIN_AT_SHARE_DELAY_MS };
+        try {
+          const result = await drain.drain(
+            tenantId,
+            destinationId,
+            () => isStopping() || drainShares.overShare(tenantId),
+          );
+          return { again: result.more };
+        } finally {
+          release();
+        }
       },
-      async dlqReplay({ replayId }) {
-        await runBulkReplay(replayId);
-        return undefined;
-      },
+      dlqReplay: ({ replayId }) => runBulkReplay(replayId),
       async maintenance({ tenantId, destinationId, task }) {
         if (task === 'expire') return { again: (await maintenance.expireDisabled(destinationId)).more };
         const state =

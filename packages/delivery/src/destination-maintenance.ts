@@ -12,6 +12,8 @@ import type { DestinationResolver } from '@sluice/destinations/resolver';
 export interface MaintenanceOptions {
   /** Deliveries per statement. */
   batchSize: number;
+  /** A regroup page reads the events it rekeys: at most about this many bytes of them. */
+  pageBytes: number;
   /** A run hands the job back after this long (it is enqueued again). */
   timeBudgetMs: number;
 }
@@ -19,7 +21,11 @@ export interface MaintenanceOptions {
 /** done; more: work left after the time budget; waiting: a claim in flight holds what is left. */
 export type MaintenanceState = 'done' | 'more' | 'waiting';
 
-export const defaultMaintenanceOptions: MaintenanceOptions = { batchSize: 500, timeBudgetMs: 5_000 };
+export const defaultMaintenanceOptions: MaintenanceOptions = {
+  batchSize: 500,
+  pageBytes: 8 * 1024 * 1024,
+  timeBudgetMs: 5_000,
+};
 
 export function createDestinationMaintenance(deps: {
   executor: Executor;
@@ -99,12 +105,10 @@ export function createDestinationMaintenance(deps: {
       const { destination } = deps.resolver.configure(row);
       let after: string | null = '00000000-0000-0000-0000-000000000000';
       while (after !== null) {
-        after = await deps.regroup.rekeyPage(
-          destinationId,
-          (event) => destination.orderingKey(event),
-          after,
-          options.batchSize,
-        );
+        after = await deps.regroup.rekeyPage(destinationId, (event) => destination.orderingKey(event), after, {
+          rows: options.batchSize,
+          bytes: options.pageBytes,
+        });
       }
       await deps.regroup.rebuildGroups(destinationId);
       return (await deps.destinations.finishRegrouping(tenantId, destinationId, row.regroupingAt)) ? 'done' : 'waiting';

@@ -50,13 +50,16 @@ export const jobCatalog = {
     identify: (payload: { destinationId: string }) => oneAtATime(`drain-${payload.destinationId}`),
     worker: { concurrency: 16, ...quickStalls },
   },
-  /** A bulk replay to run a chunk at a time. */
+  /**
+   * A bulk replay, a slice at a time: each run replays for about a second and goes to the back
+   * of the queue, so replays (and tenants: see the worker's tenant shares) take turns.
+   */
   dlqReplay: {
     queue: 'dlq-replay',
     payload: z.object({ replayId: uuid }),
     options: { ...keepFailed, attempts: 10, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
-    identify: (payload: { replayId: string }): JobsOptions => ({ jobId: `dlq-replay-${payload.replayId}` }),
-    worker: { concurrency: 2 },
+    identify: (payload: { replayId: string }) => oneAtATime(`dlq-replay-${payload.replayId}`),
+    worker: { concurrency: 4, ...quickStalls },
   },
   /** Work on a destination's whole backlog: dead-letter after DELETE, expire while disabled, regroup. */
   maintenance: {

@@ -25,8 +25,12 @@ export function createJobProducer(connection: Redis) {
     return found;
   };
 
-  /** Jobs of one kind; several go in one round trip. */
-  async function enqueue<N extends JobName>(name: N, payloads: JobPayload<N>[]): Promise<void> {
+  /** Jobs of one kind; several go in one round trip. `delayMs`: not before then (a job put back). */
+  async function enqueue<N extends JobName>(
+    name: N,
+    payloads: JobPayload<N>[],
+    timing: { delayMs?: number } = {},
+  ): Promise<void> {
     if (payloads.length === 0) return;
     const entry = jobCatalog[name];
     // TypeScript cannot tie `entry` to `N` through the index, so it is told which identify this is.
@@ -34,7 +38,7 @@ export function createJobProducer(connection: Redis) {
     const jobs = payloads.map((payload) => ({
       name: entry.queue,
       data: entry.payload.parse(payload),
-      opts: { ...entry.options, ...identify(payload) },
+      opts: { ...entry.options, ...identify(payload), ...(timing.delayMs ? { delay: timing.delayMs } : {}) },
     }));
     // One job skips addBulk's MULTI: ioredis builds each pipeline by copying every loaded
     // script onto it, which costs more CPU than the add itself.
@@ -43,25 +47,9 @@ export function createJobProducer(connection: Redis) {
     else await queueFor(name).addBulk(jobs);
   }
 
-  /**
-   * The sweeper's re-enqueue of bulk replays (fixed job ids): adds the jobs Redis no longer
-   * has and retries the ones that failed for good; jobs still waiting or running are left alone.
-   */
-  async function requeueDlqReplays(payloads: JobPayload<'dlqReplay'>[]) {
-    const queue = queueFor('dlqReplay');
-    const missing: JobPayload<'dlqReplay'>[] = [];
-    for (const payload of payloads) {
-      const job = await queue.getJob(String(jobCatalog.dlqReplay.identify(payload).jobId));
-      if (!job) missing.push(payload);
-      else if (await job.isFailed()) await job.retry();
-    }
-    await enqueue('dlqReplay', missing);
-  }
-
   return {
     queueFor,
     enqueue,
-    requeueDlqReplays,
     async close(): Promise<void> {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
     },

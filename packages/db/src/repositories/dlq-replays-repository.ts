@@ -34,6 +34,16 @@ export function createDlqReplaysRepository(ex: Executor) {
       return rows.map((row) => row.id);
     },
 
+    /** How many of the tenant's bulk replays are running (null: operator replays across tenants). */
+    async countRunning(tenantId: string | null): Promise<number> {
+      const result = await ex.query<{ running: number }>(
+        `select count(*)::int as running from dlq_replays
+         where status = 'running' and tenant_id is not distinct from $1`,
+        [tenantId],
+      );
+      return result.rows[0]?.running ?? 0;
+    },
+
     async scopeOf(replayId: string): Promise<DlqScope | undefined> {
       const [row] = await ex.db
         .select({ tenantId: dlqReplays.tenantId })

@@ -23,23 +23,33 @@ export function createRegroup(ex: Executor) {
       return result.rows[0]?.live ?? false;
     },
 
-    /** One page of pending deliveries after `after` (by id), with new keys; answers the last id, or null at the end. */
+    /**
+     * One page of pending deliveries after `after` (by id), with new keys; answers the last id,
+     * or null at the end. A page holds at most `page.rows` deliveries and about `page.bytes` of
+     * their events (at least one), so a backlog of large events is read a few at a time.
+     */
     async rekeyPage(
       destinationId: string,
       orderingKey: (event: DeliverableEvent) => string | null,
       after: string,
-      pageSize: number,
+      page: { rows: number; bytes: number },
     ): Promise<string | null> {
-      const page = await ex.query<EventColumns & { delivery_id: string }>(
-        `select q.delivery_id, ${EVENT_COLUMNS}
-         from delivery_queue q join deliveries d on d.id = q.delivery_id join events e on e.id = d.event_id
-         where q.destination_id = $1 and q.delivery_id > $2
-         order by q.delivery_id limit $3`,
-        [destinationId, after, pageSize],
+      const read = await ex.query<EventColumns & { delivery_id: string }>(
+        `with next as (
+           select delivery_id, bytes from delivery_queue
+           where destination_id = $1 and delivery_id > $2
+           order by delivery_id limit $3
+         ),
+         sized as (select delivery_id, sum(bytes) over (order by delivery_id) - bytes as before from next)
+         select s.delivery_id, ${EVENT_COLUMNS}
+         from sized s join deliveries d on d.id = s.delivery_id join events e on e.id = d.event_id
+         where s.before < $4
+         order by s.delivery_id`,
+        [destinationId, after, page.rows, page.bytes],
       );
-      if (page.rows.length === 0) return null;
-      const ids = page.rows.map((row) => row.delivery_id);
-      const keys = page.rows.map((row) => orderingKey(deliverableOf(row)));
+      if (read.rows.length === 0) return null;
+      const ids = read.rows.map((row) => row.delivery_id);
+      const keys = read.rows.map((row) => orderingKey(deliverableOf(row)));
       await ex.query(
         `with v as (select * from unnest($2::uuid[], $3::text[]) as v(id, key)),
          queue as (
