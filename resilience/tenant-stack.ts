@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsEmulators, EMULATOR_CREDENTIALS, startAwsEmulators } from '@sluice/testing/aws-emulators';
 import { createQueue, createTopic } from '@sluice/testing/aws-test-resources';
 import { freePort, type ServiceProcess, startServiceProcess } from '@sluice/testing/service-process';
+import { waitFor } from '@sluice/testing/stack';
 import { testDatabaseUrl, testOperatorKey } from '@sluice/testing/test-env';
 import pg from 'pg';
 import { type BenchProcess, benchFile, spawnNode } from '../bench/processes.ts';
@@ -49,8 +50,10 @@ export async function startTenantStack(env: Record<string, string> = {}): Promis
     env: process.env as Record<string, string>,
     ready: /fauxqs listening at/,
   });
-  const sqsEndpoint = /fauxqs listening at (\S+)/.exec(fauxqs.output())?.[1];
-  if (!sqsEndpoint) throw new Error(`fauxqs gave no address: ${fauxqs.output()}`);
+  // Ready comes over IPC just before the address is printed.
+  const address = () => /fauxqs listening at (\S+)/.exec(fauxqs.output())?.[1];
+  await waitFor(async () => address(), 10_000);
+  const sqsEndpoint = address()!;
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const processEnv = {
