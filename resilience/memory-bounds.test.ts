@@ -86,7 +86,8 @@ describe('memory bounds', () => {
       }),
     );
 
-    // While they drain: the whole list, 200 at a time. A page stops at its byte bound, short of
+    // While they drain: the whole list, 200 at a time (of these events only: the SNS destination's
+    // dead letters open an alert, and the alert is an event of this customer too). A page stops at its byte bound, short of
     // 200 items, with a cursor; following the cursors lists every event exactly once.
     const listed: string[] = [];
     let cursor: string | null = null;
@@ -94,7 +95,7 @@ describe('memory bounds', () => {
     do {
       const answer = await tenant.call(
         'GET',
-        `/v1/events?limit=200&customerExternalId=${CUSTOMER}${cursor ? `&cursor=${cursor}` : ''}`,
+        `/v1/events?limit=200&customerExternalId=${CUSTOMER}&eventType=order.exported${cursor ? `&cursor=${cursor}` : ''}`,
       );
       expect(answer.status).toBe(200);
       const text = await answer.text();

@@ -104,6 +104,16 @@ describe('per-tenant fairness', () => {
     console.log(
       `A accepted ${floods.reduce((x, y) => x + y, 0)} events (x${A_DESTINATIONS} destinations), ${aPending} deliveries pending at the end; B sent ${sentByB.length}: latency p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms`,
     );
+    // Where B's time went: accept to fan-out (the delivery's creation), fan-out to the send.
+    const stages = await stack.pool.query(
+      `select percentile_disc(0.5) within group (order by extract(epoch from d.created_at - e.received_at) * 1000) as fan_out_p50,
+              max(extract(epoch from d.created_at - e.received_at) * 1000) as fan_out_max,
+              percentile_disc(0.5) within group (order by extract(epoch from d.delivered_at - d.created_at) * 1000) as drain_p50,
+              max(extract(epoch from d.delivered_at - d.created_at) * 1000) as drain_max
+       from deliveries d join events e on e.id = d.event_id where d.event_id = any($1::uuid[])`,
+      [sentByB],
+    );
+    console.log(`B's stages (ms): ${JSON.stringify(stages.rows[0])}`);
     // The test means something only if A really had a backlog B could have waited behind.
     expect(aPending).toBeGreaterThan(5_000);
     expect(latency.samples).toBe(sentByB.length);

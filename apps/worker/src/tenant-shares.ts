@@ -26,7 +26,16 @@ export interface TenantShares {
   held(): ReadonlyMap<string, number>;
 }
 
-export function createTenantShares(slots: number, reserve = Math.max(1, Math.floor(slots / 8))): TenantShares {
+export interface ShareLimits {
+  /** Slots kept for a tenant that holds none. */
+  reserve: number;
+  /** The most one tenant may hold, even alone. */
+  perTenant: number;
+}
+
+export function createTenantShares(slots: number, limits: Partial<ShareLimits> = {}): TenantShares {
+  const reserve = limits.reserve ?? Math.max(1, Math.floor(slots / 8));
+  const perTenant = limits.perTenant ?? slots;
   const holding = new Map<string, number>();
   const capacity = Math.max(1, slots - reserve);
 
@@ -43,7 +52,7 @@ export function createTenantShares(slots: number, reserve = Math.max(1, Math.flo
       left -= count;
       sharing -= 1;
     }
-    return Math.max(1, Math.floor(left / sharing));
+    return Math.max(1, Math.min(perTenant, Math.floor(left / sharing)));
   }
 
   return {

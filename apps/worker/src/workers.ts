@@ -101,7 +101,8 @@ export function startWorkers(deps: WorkerDeps) {
   });
   // Drains and bulk replays take turns by tenant, not by job (see tenant-shares.ts). Fan-out
   // needs no shares: its jobs are one per tenant already.
-  const drainShares = createTenantShares(jobCatalog.drain.worker.concurrency);
+  const drainSlots = jobCatalog.drain.worker.concurrency;
+  const drainShares = createTenantShares(drainSlots, { perTenant: Math.ceil(drainSlots / 2) });
   const replayShares = createTenantShares(jobCatalog.dlqReplay.worker.concurrency);
   const runBulkReplay = createBulkReplayRunner({
     replays,

@@ -10,13 +10,13 @@ function fill(shares: ReturnType<typeof createTenantShares>, tenantId: string, u
 
 describe('tenant shares of a worker’s slots', () => {
   it('lets a lone tenant use every slot but the reserve', () => {
-    const shares = createTenantShares(16, 2);
+    const shares = createTenantShares(16, { reserve: 2 });
     expect(fill(shares, 'a')).toBe(14);
     expect(shares.overShare('a')).toBe(false);
   });
 
   it('always admits a tenant holding nothing, then shrinks the big one to what is left', () => {
-    const shares = createTenantShares(16, 2);
+    const shares = createTenantShares(16, { reserve: 2 });
     fill(shares, 'a');
     expect(shares.tryTake('b')).toBeDefined();
     // b holds 1 and needs no more than it took: a may keep 13, so one of its 14 runs ends.
@@ -27,7 +27,7 @@ describe('tenant shares of a worker’s slots', () => {
   });
 
   it('splits the slots evenly between tenants that all want more', () => {
-    const shares = createTenantShares(16, 2);
+    const shares = createTenantShares(16, { reserve: 2 });
     const first = fill(shares, 'a', 7);
     expect(first).toBe(7);
     expect(fill(shares, 'b')).toBe(7);
@@ -36,7 +36,7 @@ describe('tenant shares of a worker’s slots', () => {
   });
 
   it('gives a released slot back to its tenant’s count', () => {
-    const shares = createTenantShares(4, 1);
+    const shares = createTenantShares(4, { reserve: 1 });
     const releases = [shares.tryTake('a'), shares.tryTake('a'), shares.tryTake('a')];
     expect(shares.tryTake('a')).toBeUndefined();
     releases[0]?.();
