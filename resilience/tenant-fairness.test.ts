@@ -99,10 +99,12 @@ describe('per-tenant fairness', () => {
     // Four lanes keep A at its limit whatever one request's latency.
     const [floods, sentByB] = await Promise.all([Promise.all([1, 2, 3, 4].map(() => flood(until))), trickle(until)]);
     const aPending = await pendingOf(a.id);
+    const counts = (await stack.fauxqs.ask<{ counts: Record<string, number> }>('counts')).counts;
+    const aArrived = aQueues.reduce((sum, q) => sum + (counts[q.queueName] ?? 0), 0);
     await waitFor(async () => (await arrivedIn(bQueue.queueName)) >= sentByB.length, 30_000).catch(() => {});
     const latency = await stack.takeLatencies(bQueue.queueName);
     console.log(
-      `A accepted ${floods.reduce((x, y) => x + y, 0)} events (x${A_DESTINATIONS} destinations), ${aPending} deliveries pending at the end; B sent ${sentByB.length}: latency p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms`,
+      `A accepted ${floods.reduce((x, y) => x + y, 0)} events (x${A_DESTINATIONS} destinations), ${aArrived} of their messages arrived and ${aPending} deliveries or events pending by the end; B sent ${sentByB.length}: latency p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms`,
     );
     // Where B's time went: accept to fan-out (the delivery's creation), fan-out to the send.
     const stages = await stack.pool.query(

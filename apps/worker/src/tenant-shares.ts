@@ -22,9 +22,17 @@ export interface TenantShares {
   tryTake(tenantId: string): (() => void) | undefined;
   /** True while the tenant holds more than its share: its runs stop at their next round. */
   overShare(tenantId: string): boolean;
+  /**
+   * True when a job of the tenant was refused a slot within the last second: its running jobs
+   * then take shorter turns, so its own destinations (or replays) rotate through its share.
+   */
+  contended(tenantId: string): boolean;
   /** Slots each tenant holds now (for metrics and tests). */
   held(): ReadonlyMap<string, number>;
 }
+
+/** How long a refused job makes its tenant's running jobs take short turns. */
+const CONTENDED_FOR_MS = 1_000;
 
 export interface ShareLimits {
   /** Slots kept for a tenant that holds none. */
@@ -37,6 +45,7 @@ export function createTenantShares(slots: number, limits: Partial<ShareLimits> =
   const reserve = limits.reserve ?? Math.max(1, Math.floor(slots / 8));
   const perTenant = limits.perTenant ?? slots;
   const holding = new Map<string, number>();
+  const refusedAt = new Map<string, number>();
   const capacity = Math.max(1, slots - reserve);
 
   /** The most slots the tenant may hold, given what the others hold now. */
@@ -58,7 +67,10 @@ export function createTenantShares(slots: number, limits: Partial<ShareLimits> =
   return {
     tryTake(tenantId) {
       const held = holding.get(tenantId) ?? 0;
-      if (held >= shareOf(tenantId)) return undefined;
+      if (held >= shareOf(tenantId)) {
+        refusedAt.set(tenantId, Date.now());
+        return undefined;
+      }
       holding.set(tenantId, held + 1);
       let released = false;
       return () => {
@@ -66,11 +78,17 @@ export function createTenantShares(slots: number, limits: Partial<ShareLimits> =
         released = true;
         const left = (holding.get(tenantId) ?? 1) - 1;
         if (left > 0) holding.set(tenantId, left);
-        else holding.delete(tenantId);
+        else {
+          holding.delete(tenantId);
+          refusedAt.delete(tenantId);
+        }
       };
     },
     overShare(tenantId) {
       return (holding.get(tenantId) ?? 0) > shareOf(tenantId);
+    },
+    contended(tenantId) {
+      return Date.now() - (refusedAt.get(tenantId) ?? 0) < CONTENDED_FOR_MS;
     },
     held: () => holding,
   };

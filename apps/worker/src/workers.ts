@@ -37,6 +37,8 @@ import { createTenantShares } from './tenant-shares.ts';
 
 /** A drain whose tenant holds its share of the drain slots comes back after this long. */
 const DRAIN_AT_SHARE_DELAY_MS = 250;
+/** A drain's turn while its tenant's other destinations wait for a slot (else the 5 s budget). */
+const CONTENDED_TURN_MS = 1_000;
 
 export interface WorkerDeps {
   database: DatabaseHandle;
@@ -49,6 +51,8 @@ export interface WorkerDeps {
   logger: Logger;
   sweeper?: Partial<SweeperOptions>;
   drain?: Partial<DrainOptions>;
+  /** Drains one tenant may run at once in this process (DRAIN_SLOTS_PER_TENANT). */
+  drainSlotsPerTenant?: number;
   fanOut?: Partial<FanOutOptions>;
   pollIntervalMs?: number;
   replayRate?: Partial<ReplayRate>;
@@ -102,7 +106,7 @@ export function startWorkers(deps: WorkerDeps) {
   // Drains and bulk replays take turns by tenant, not by job (see tenant-shares.ts). Fan-out
   // needs no shares: its jobs are one per tenant already.
   const drainSlots = jobCatalog.drain.worker.concurrency;
-  const drainShares = createTenantShares(drainSlots, { perTenant: Math.ceil(drainSlots / 2) });
+  const drainShares = createTenantShares(drainSlots, { perTenant: deps.drainSlotsPerTenant ?? 4 });
   const replayShares = createTenantShares(jobCatalog.dlqReplay.worker.concurrency);
   const runBulkReplay = createBulkReplayRunner({
     replays,
@@ -131,12 +135,14 @@ export function startWorkers(deps: WorkerDeps) {
       async drain({ tenantId, destinationId }) {
         const release = drainShares.tryTake(tenantId);
         if (!release) return { again: true, delayMs: DRAIN_AT_SHARE_DELAY_MS };
+        const started = Date.now();
+        // Past its share (another tenant came), or past a short turn while the tenant's other
+        // destinations wait for a slot, the drain ends at its next round and goes to the back.
+        const yieldTurn = () =>
+          drainShares.overShare(tenantId) ||
+          (Date.now() - started > CONTENDED_TURN_MS && drainShares.contended(tenantId));
         try {
-          const result = await drain.drain(
-            tenantId,
-            destinationId,
-            () => isStopping() || drainShares.overShare(tenantId),
-          );
+          const result = await drain.drain(tenantId, destinationId, () => isStopping() || yieldTurn());
           return { again: result.more };
         } finally {
           release();

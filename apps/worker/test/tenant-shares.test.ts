@@ -35,6 +35,23 @@ describe('tenant shares of a worker’s slots', () => {
     expect(shares.overShare('a')).toBe(false);
   });
 
+  it('marks a tenant contended once one of its jobs was refused, until it holds nothing', () => {
+    const shares = createTenantShares(4, { reserve: 1, perTenant: 2 });
+    const releases = [shares.tryTake('a'), shares.tryTake('a')];
+    expect(shares.contended('a')).toBe(false);
+    expect(shares.tryTake('a')).toBeUndefined();
+    expect(shares.contended('a')).toBe(true);
+    expect(shares.contended('b')).toBe(false);
+    for (const release of releases) release?.();
+    expect(shares.contended('a')).toBe(false);
+  });
+
+  it('keeps a lone tenant to its own cap', () => {
+    const shares = createTenantShares(16, { reserve: 2, perTenant: 4 });
+    expect(fill(shares, 'a')).toBe(4);
+    expect(fill(shares, 'b')).toBe(4);
+  });
+
   it('gives a released slot back to its tenant’s count', () => {
     const shares = createTenantShares(4, { reserve: 1 });
     const releases = [shares.tryTake('a'), shares.tryTake('a'), shares.tryTake('a')];

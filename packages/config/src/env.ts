@@ -77,6 +77,9 @@ export const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     // How long a worker holds claimed deliveries; a worker that dies releases them after this.
     DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    // Drains one tenant may run at once in a worker process (of 16), even alone: past a few, the
+    // process is busy and more drains only make other tenants' deliveries wait (see README).
+    DRAIN_SLOTS_PER_TENANT: z.coerce.number().int().min(1).max(16).default(4),
     // The worker's Prometheus endpoint (delivery outcomes, send latency); 0 turns it off.
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
