@@ -25,6 +25,7 @@ const CUSTOMER = 'large-events';
 let stack: TenantStack;
 let tenant: StackTenant;
 let snsDestination: string;
+let destinations: string[];
 
 beforeAll(async () => {
   stack = await startTenantStack();
@@ -33,12 +34,15 @@ beforeAll(async () => {
   const largest = { MaximumMessageSize: String(1024 * 1024) };
   const standard = await stackQueue(stack, 'large', largest);
   const fifo = await stackQueue(stack, 'large.fifo', largest);
-  await tenant.destination(CUSTOMER, 'sqs', { queueUrl: standard.queueUrl });
-  await tenant.destination(CUSTOMER, 'sqs', { queueUrl: fifo.queueUrl });
   snsDestination = await tenant.destination(CUSTOMER, 'sns', { topicArn: await stackTopic(stack, 'large') });
-  await tenant.destination(CUSTOMER, 'eventbridge', {
-    eventBusArn: stack.emulators.fakeEventBridge.createBus(`large-${process.pid}`),
-  });
+  destinations = [
+    await tenant.destination(CUSTOMER, 'sqs', { queueUrl: standard.queueUrl }),
+    await tenant.destination(CUSTOMER, 'sqs', { queueUrl: fifo.queueUrl }),
+    snsDestination,
+    await tenant.destination(CUSTOMER, 'eventbridge', {
+      eventBusArn: stack.emulators.fakeEventBridge.createBus(`large-${process.pid}`),
+    }),
+  ];
 }, 120_000);
 
 afterAll(async () => {
@@ -65,6 +69,9 @@ describe('memory bounds', () => {
       }
     })();
 
+    // Paused while the events come in, so each drain then finds all 300 in line at once: claims
+    // bounded by rows alone would take 200 of 900 KiB each, four drains at a time.
+    for (const id of destinations) expect((await tenant.call('POST', `/v1/destinations/${id}/pause`)).status).toBe(200);
     // Four clients post at once, so fan-out batches and claims meet large events several at a time.
     const ids: string[] = [];
     let next = 0;
@@ -85,6 +92,16 @@ describe('memory bounds', () => {
         }
       }),
     );
+
+    await waitFor(async () => {
+      const queued = await stack.pool.query<{ n: number }>(
+        'select count(*)::int as n from delivery_queue where destination_id = any($1::uuid[])',
+        [destinations],
+      );
+      return queued.rows[0]!.n === EVENTS * 4;
+    }, 60_000);
+    for (const id of destinations)
+      expect((await tenant.call('POST', `/v1/destinations/${id}/resume`)).status).toBe(200);
 
     // While they drain: the whole list, 200 at a time (of these events only: the SNS destination's
     // dead letters open an alert, and the alert is an event of this customer too). A page stops at its byte bound, short of
