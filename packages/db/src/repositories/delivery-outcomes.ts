@@ -1,4 +1,5 @@
 import type { Executor } from '../client.ts';
+import { retryOnLockConflict } from '../conflict-retry.ts';
 import type { LastError } from '../schema/deliveries.ts';
 import type { DlqReason } from '../schema/dlq.ts';
 import { latencyBoundsParam, outcomeStatsCtes } from './delivery-stats-writer.ts';
@@ -33,12 +34,18 @@ export type RecordedOutcome = {
  * entries. Only outcomes whose claim still holds the delivery are recorded: a worker whose
  * lease ran out cannot overwrite what a later claim did. Answers the ids that were recorded.
  */
+// Code-unit order, as `collate "C"` sorts in delivery-queue.ts (the same for all but rare characters).
+const compareKeys = (a: string | null, b: string | null) =>
+  (a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0;
+
 export function createDeliveryOutcomes(ex: Executor) {
   return {
     async record(destination: { id: string; tenantId: string }, all: RecordedOutcome[]): Promise<Set<string>> {
       if (all.length === 0) return new Set();
-      const column = <T>(pick: (o: RecordedOutcome) => T) => all.map(pick);
-      const result = await ex.query<{ id: string }>({
+      // Groups in ordering-key order, as the fan-out and replays lock them (no lock-order deadlock).
+      const sorted = all.toSorted((a, b) => compareKeys(a.orderingKey, b.orderingKey));
+      const column = <T>(pick: (o: RecordedOutcome) => T) => sorted.map(pick);
+      const statement = {
         name: 'outcomes-record',
         text: `with v as (
                  select * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[],
@@ -136,7 +143,8 @@ export function createDeliveryOutcomes(ex: Executor) {
           column((o) => o.event.receivedAt),
           latencyBoundsParam(),
         ],
-      });
+      };
+      const result = await retryOnLockConflict(() => ex.query<{ id: string }>(statement));
       return new Set(result.rows.map((row) => row.id));
     },
   };

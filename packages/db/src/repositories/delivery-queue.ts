@@ -27,6 +27,8 @@ const QUEUE_AND_GROUPS = `
     insert into fifo_groups (destination_id, ordering_key, tenant_id, tail_seq)
     select destination_id, ordering_key, tenant_id, max(order_seq) from lined
     where ordering_key is not null group by destination_id, ordering_key, tenant_id
+    -- One lock order for groups everywhere (outcomes sort the same way): no deadlocks between them.
+    order by destination_id, ordering_key collate "C"
     on conflict (destination_id, ordering_key) do update set tail_seq = greatest(fifo_groups.tail_seq, excluded.tail_seq)
   )`;
 
