@@ -6,8 +6,8 @@ import { startBenchEnvironment } from './environment.ts';
 import { FIFO_CUSTOMER, STANDARD_CUSTOMER } from './events.ts';
 import { seedHistory } from './history.ts';
 import { measureIngest } from './ingest.ts';
-import { startPurge } from './purge.ts';
 import { benchFile } from './processes.ts';
+import { startPurge } from './purge.ts';
 import { type BenchResults, describeMachine, renderTable, targets, verdicts } from './report.ts';
 import { settings } from './settings.ts';
 

@@ -204,7 +204,14 @@ export function startWorkers(deps: WorkerDeps) {
     metrics,
     async close() {
       stopping = true;
-      await Promise.all([sweeper.stop(), poller.stop(), inspector.stop(), resealer.stop(), alertWatch.stop(), retention.stop()]);
+      await Promise.all([
+        sweeper.stop(),
+        poller.stop(),
+        inspector.stop(),
+        resealer.stop(),
+        alertWatch.stop(),
+        retention.stop(),
+      ]);
       // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
       await Promise.all(workers.map((worker) => worker.close()));
       await jobs.close();

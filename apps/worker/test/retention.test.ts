@@ -1,5 +1,9 @@
 import { whileHoldingRetentionLock } from '@sluice/db/repositories/retention';
-import { type DeliveryFixture, type RegisteredDestination, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
+import {
+  type DeliveryFixture,
+  type RegisteredDestination,
+  startDeliveryFixture,
+} from '@sluice/testing/delivery-fixture';
 import { waitFor } from '@sluice/testing/stack';
 import { startWorkerProcess } from '@sluice/testing/worker-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,7 +108,12 @@ describe('retention', () => {
       attempts: 0,
       entries: 0,
     });
-    expect(await storedFor(replayed, deliveries.replayed)).toEqual({ events: 0, deliveries: 0, attempts: 0, entries: 0 });
+    expect(await storedFor(replayed, deliveries.replayed)).toEqual({
+      events: 0,
+      deliveries: 0,
+      attempts: 0,
+      entries: 0,
+    });
     expect(await sql('select 1 from dlq_replay_items where replay_id = $1', [bulk.json().replayId])).toEqual([]);
     // The dead one stays, listed in the DLQ and replayable, until someone decides.
     expect(await storedFor(dead, deliveries.dead)).toEqual({ events: 1, deliveries: 1, attempts: 1, entries: 1 });
