@@ -32,6 +32,7 @@ const workers = startWorkers({
   awsEndpoints: config.awsEndpoints,
   logger,
   drain: { leaseMs: config.DELIVERY_LEASE_SECONDS * 1000 },
+  retention: { retentionDays: config.RETENTION_DAYS, auditRetentionDays: config.AUDIT_RETENTION_DAYS },
 });
 const metricsServer = config.WORKER_METRICS_PORT
   ? workers.metrics.serve(config.HOST, config.WORKER_METRICS_PORT)

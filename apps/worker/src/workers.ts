@@ -13,6 +13,7 @@ import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createDueWork } from '@sluice/db/repositories/due-work';
 import { createOutboxRepository } from '@sluice/db/repositories/outbox-repository';
 import { createRegroup } from '@sluice/db/repositories/regroup';
+import { createRetention } from '@sluice/db/repositories/retention';
 import { createSealedSecrets } from '@sluice/db/repositories/sealed-secrets';
 import { type AlertEvaluatorOptions, createAlertEvaluator } from '@sluice/delivery/alert-evaluator';
 import { createHealthTracker } from '@sluice/delivery/destination-health';
@@ -30,6 +31,7 @@ import { createDestinationInspector, type InspectorOptions } from './destination
 import { createDueWorkPoller } from './due-work-poller.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { createPeriodicTask } from './periodic-task.ts';
+import { createRetentionTask, type RetentionOptions } from './retention-task.ts';
 import { createSecretResealer, type ResealerOptions } from './secret-resealer.ts';
 import { createSweeper, type SweeperOptions } from './sweeper.ts';
 
@@ -50,11 +52,12 @@ export interface WorkerDeps {
   inspector?: Partial<InspectorOptions>;
   resealer?: Partial<ResealerOptions>;
   alerts?: Partial<AlertEvaluatorOptions> & { intervalMs?: number };
+  retention?: Partial<RetentionOptions>;
 }
 
 /**
  * Starts every consumer, the due-work poller, the sweeper and the maintenance passes (destination
- * inspection, secret re-sealing); close() lets in-flight work finish first.
+ * inspection, secret re-sealing, retention); close() lets in-flight work finish first.
  */
 export function startWorkers(deps: WorkerDeps) {
   const { executor } = deps.database;
@@ -178,21 +181,37 @@ export function startWorkers(deps: WorkerDeps) {
     intervalMs: deps.alerts?.intervalMs ?? 5_000,
     logger: deps.logger,
   });
+  const retention = createRetentionTask({
+    database: deps.database,
+    retention: createRetention(executor),
+    logger: deps.logger,
+    isStopping,
+    options: deps.retention,
+  });
   poller.start();
   sweeper.start();
   inspector.start();
   resealer.start();
   alertWatch.start();
+  retention.start();
 
   return {
     sweeper,
     poller,
     inspector,
     resealer,
+    retention,
     metrics,
     async close() {
       stopping = true;
-      await Promise.all([sweeper.stop(), poller.stop(), inspector.stop(), resealer.stop(), alertWatch.stop()]);
+      await Promise.all([
+        sweeper.stop(),
+        poller.stop(),
+        inspector.stop(),
+        resealer.stop(),
+        alertWatch.stop(),
+        retention.stop(),
+      ]);
       // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
       await Promise.all(workers.map((worker) => worker.close()));
       await jobs.close();

@@ -77,6 +77,11 @@ export const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     // How long a worker holds claimed deliveries; a worker that dies releases them after this.
     DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    // Events whose deliveries are all delivered or discarded are deleted this many days after they
+    // were received (with their deliveries and attempt logs); their idempotency keys become free.
+    RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
+    // Audit rows (who replayed or discarded what) are kept this many days.
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
     // The worker's Prometheus endpoint (delivery outcomes, send latency); 0 turns it off.
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

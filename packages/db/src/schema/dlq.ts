@@ -78,6 +78,8 @@ export const dlqReplayItems = pgTable(
   (t) => [
     primaryKey({ columns: [t.replayId, t.entryId] }),
     index('dlq_replay_items_pending_idx').on(t.replayId).where(sql`not ${t.done}`),
+    // Retention deletes an entry's items with it (and the foreign key's check looks them up).
+    index('dlq_replay_items_entry_idx').on(t.entryId),
   ],
 );
 
@@ -95,7 +97,8 @@ export const dlqAudit = pgTable(
     filter: jsonb('filter').$type<Record<string, unknown>>(),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [index('dlq_audit_tenant_idx').on(t.tenantId, t.at)],
+  // dlq_audit_at_idx: AUDIT_RETENTION_DAYS finds the oldest rows across tenants.
+  (t) => [index('dlq_audit_tenant_idx').on(t.tenantId, t.at), index('dlq_audit_at_idx').on(t.at)],
 );
 
 export type DlqEntryRow = typeof dlqEntries.$inferSelect;
