@@ -1,8 +1,8 @@
 import { collectMessages, receiveAll } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
+import { arrivals, POISON, scenario } from '@sluice/testing/fifo-hold-scenario';
 import { waitFor } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arrivals, POISON, scenario } from './fifo-hold-scenario.ts';
 
 /**
  * A held FIFO group through the destination's lifecycle: pause and resume, DELETE (what waits

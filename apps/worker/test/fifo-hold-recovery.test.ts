@@ -1,8 +1,8 @@
 import { collectMessages } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
+import { arrivals, POISON, scenario, turnsOf } from '@sluice/testing/fifo-hold-scenario';
 import { startWorkerProcess, type WorkerProcess } from '@sluice/testing/worker-process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { arrivals, POISON, scenario, turnsOf } from './fifo-hold-scenario.ts';
 
 /**
  * A held FIFO group lives in PostgreSQL (fifo_groups, the entry's holds_group), not in a worker

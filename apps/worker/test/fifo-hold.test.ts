@@ -1,8 +1,8 @@
 import { collectMessages, receiveAll } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
+import { arrivals, POISON, scenario, turnsOf } from '@sluice/testing/fifo-hold-scenario';
 import { waitFor } from '@sluice/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arrivals, POISON, scenario, turnsOf } from './fifo-hold-scenario.ts';
 
 /**
  * fifo.onDeadLetter on FIFO SQS queues and SNS topics: three groups, the head of group b dies

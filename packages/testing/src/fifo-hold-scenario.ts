@@ -1,6 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { DeliveryFixture, RegisteredDestination } from '@sluice/testing/delivery-fixture';
-import { waitFor } from '@sluice/testing/stack';
+import type { DeliveryFixture, RegisteredDestination } from './delivery-fixture.ts';
+import { waitFor } from './stack.ts';
 
 /**
  * The FIFO dead-letter scenario shared by the hold tests: three groups (a, b, c) of one
