@@ -1,3 +1,4 @@
+import { deadLetterInLine } from '@sluice/db/repositories/dead-letters';
 import { collectMessages, receiveAll } from '@sluice/testing/aws-test-resources';
 import { type DeliveryFixture, startDeliveryFixture } from '@sluice/testing/delivery-fixture';
 import { arrivals, POISON, scenario } from '@sluice/testing/fifo-hold-scenario';
@@ -45,6 +46,36 @@ describe('a held FIFO group', () => {
     await s.api('POST', `/v1/destinations/${d.id}/resume`);
     const groupB = arrivals(await collect(d.queueUrl, 3));
     expect(groupB.map((a) => `${a.group}${a.n}`)).toEqual(['b1', 'b2', 'b3']);
+  });
+
+  it('uses no retry window while held: expiry skips it, and the window starts again when the group goes', async () => {
+    const d = await held('windowed');
+    await s.post(d, 1, 2);
+    await collect(d.queueUrl, 4);
+    const entry = await s.deadHead(d.id);
+    // As if b2 had waited behind b1 for longer than its whole retry window.
+    const sql = (text: string) => fx.stack.database.pool.query(text, [d.id]);
+    await sql(`update delivery_queue set expires_at = now() - interval '1 hour' where destination_id = $1`);
+    await sql(
+      `update deliveries set expires_at = now() - interval '1 hour' where destination_id = $1 and status = 'pending'`,
+    );
+    const expired = await deadLetterInLine(fx.stack.database.executor, d.id, {
+      limit: 100,
+      reason: 'retries_exhausted',
+      error: { code: 'destination_disabled', message: 'expired', at: new Date().toISOString() },
+      expiredOnly: true,
+    });
+    expect(expired).toBe(0);
+
+    await s.fix(d.id);
+    await s.api('POST', `/v1/dlq/${entry.id}/replay`);
+    const groupB = arrivals(await collect(d.queueUrl, 2));
+    expect(groupB.map((a) => `${a.group}${a.n}`)).toEqual(['b1', 'b2']);
+    const { rows } = await sql(
+      `select count(*)::int as renewed from deliveries
+       where destination_id = $1 and ordering_key = 'b' and expires_at > now() + interval '23 hours'`,
+    );
+    expect(rows[0].renewed).toBe(2);
   });
 
   it('DELETE sends what waits behind it to the dead-letter queue as destination_deleted', async () => {

@@ -134,6 +134,21 @@ describe('fifo.onDeadLetter settings', () => {
     expect(unknown.statusCode).toBe(400);
   });
 
+  it('PATCH to hold applies to what is pending: a delivery already in line that then dies holds its group', async () => {
+    const d = await fx.sqsDestination('later-hold.fifo', {
+      config: { messageGroupIdField: 'payload.group' },
+      transform: POISON,
+    });
+    await s.api('POST', `/v1/destinations/${d.id}/pause`);
+    await s.post(d, 1, 2);
+    const patched = await s.api('PATCH', `/v1/destinations/${d.id}`, { fifo: { onDeadLetter: 'hold' } });
+    expect(patched.json().fifo).toEqual({ onDeadLetter: 'hold' });
+    await s.api('POST', `/v1/destinations/${d.id}/resume`);
+    const flowed = arrivals(await collect(d.queueUrl, 4));
+    expect(turnsOf(flowed, 'b')).toEqual([]);
+    expect(await s.deadHead(d.id)).toMatchObject({ holdsGroup: true, waitingBehind: 1 });
+  });
+
   it('PATCH back to skip applies to what is pending: the held group goes on at once', async () => {
     const d = await fx.sqsDestination('unhold.fifo', {
       config: { messageGroupIdField: 'payload.group' },
