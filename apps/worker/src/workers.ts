@@ -11,6 +11,7 @@ import { createDestinationsRepository } from '@sluice/db/repositories/destinatio
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createDueWork } from '@sluice/db/repositories/due-work';
+import { createFifoHolds } from '@sluice/db/repositories/fifo-holds';
 import { createOutboxRepository } from '@sluice/db/repositories/outbox-repository';
 import { createRegroup } from '@sluice/db/repositories/regroup';
 import { createRetention } from '@sluice/db/repositories/retention';
@@ -99,7 +100,13 @@ export function startWorkers(deps: WorkerDeps) {
   });
   const runBulkReplay = createBulkReplayRunner({
     replays,
-    replay: createReplayService({ database: deps.database, dlq: createDlqRepository(executor), replays, queue }),
+    replay: createReplayService({
+      database: deps.database,
+      dlq: createDlqRepository(executor),
+      replays,
+      queue,
+      holds: createFifoHolds(executor),
+    }),
     jobs,
     isStopping,
     rate: deps.replayRate,

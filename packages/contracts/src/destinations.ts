@@ -83,6 +83,24 @@ const retrySchema = z.strictObject({
     .optional(),
 });
 
+export const fifoDeadLetterPolicySchema = z.enum(['skip', 'hold']);
+
+export const fifoSettingsSchema = z
+  .strictObject({
+    onDeadLetter: fifoDeadLetterPolicySchema.meta({
+      description:
+        'skip: a dead message goes to the dead-letter queue and its group goes on (a replay is sent behind what ' +
+        'the group has pending). hold: the group stops behind its dead message; its later messages wait ' +
+        '(lastError.code group_held, no attempts, no retry window used) until the entry is replayed (then sent ' +
+        'first, in its original turn) or discarded. Other groups never wait.',
+    }),
+  })
+  .meta({
+    id: 'FifoSettings',
+    description: 'FIFO SQS queues and SNS topics only: what a message group does when its head dies',
+    examples: [{ onDeadLetter: 'hold' }],
+  });
+
 const destinationFields = {
   name: z.string().trim().min(1).max(200),
   // Checked against the type's own schema by the destination service (its errors name config.<field>).
@@ -100,6 +118,9 @@ const destinationFields = {
   enabled: z.boolean().optional(),
   retry: retrySchema.nullable().optional().meta({ description: 'Defaults: no attempt limit, 24 hours' }),
   alerts: alertRulesInputSchema.optional(),
+  fifo: fifoSettingsSchema
+    .optional()
+    .meta({ description: 'FIFO queues and topics only; default { onDeadLetter: "skip" }' }),
 };
 
 export const createDestinationSchema = z
@@ -148,6 +169,14 @@ export const updateDestinationSchema = z
     enabled: destinationFields.enabled,
     retry: destinationFields.retry,
     alerts: destinationFields.alerts,
+    fifo: fifoSettingsSchema
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          'FIFO queues and topics only; null: the default (skip). The change applies to deliveries still pending: ' +
+          'back to skip, every held group goes on at once.',
+      }),
   })
   .meta({ id: 'DestinationUpdate' });
 
@@ -212,6 +241,10 @@ export const destinationSchema = z
     status: z.enum(['active', 'paused', 'disabled']),
     retry: z.object({ maxAttempts: z.number().int().nullable(), maxAgeSeconds: z.number().int() }),
     alerts: alertRulesSchema,
+    fifo: z
+      .object({ onDeadLetter: fifoDeadLetterPolicySchema })
+      .nullable()
+      .meta({ description: 'FIFO queues and topics: the dead-letter policy of their groups; null for others' }),
     health: destinationHealthSchema,
     createdAt: timestampSchema,
     updatedAt: timestampSchema,

@@ -29,7 +29,8 @@ export type RecordedOutcome = {
 /**
  * Records a claim round's outcomes in one statement of data-modifying CTEs, whatever their
  * number: the queue (a finished delivery leaves it, a retried one gets its due time back),
- * the FIFO groups (the next turn comes due, or the head waits out its backoff), the delivery
+ * the FIFO groups (the next turn comes due, the head waits out its backoff, or the group is held
+ * behind its dead head when the destination's fifo.onDeadLetter is "hold"), the delivery
  * row (a HOT update), failed attempts, dead-letter entries, and the resolving of replayed
  * entries. Only outcomes whose claim still holds the delivery are recorded: a worker whose
  * lease ran out cannot overwrite what a later claim did. Answers the ids that were recorded.
@@ -67,9 +68,20 @@ export function createDeliveryOutcomes(ex: Executor) {
                    and v.ordering_key is null and v.kind = 'retry'
                  returning q.delivery_id as id
                ),
+               -- Read only when a FIFO head died (a one-time filter): the destination's dead-letter
+               -- policy, FOR SHARE so a PATCH of it waits for this statement, or this one sees the PATCH.
+               policy as (
+                 select fifo_on_dead_letter = 'hold' as hold from destinations
+                 where id = $1 and exists (select 1 from v where v.kind = 'dead' and v.ordering_key is not null)
+                 for share
+               ),
                groups as (
                  update fifo_groups g set
-                   due_at = case when v.kind = 'retry' then v.next_at else now() end,
+                   -- A held group is never due (see the schema): it waits for its dead head's replay or discard.
+                   due_at = case when v.kind = 'retry' then v.next_at
+                                 when v.kind = 'dead' and (select hold from policy) then 'infinity'
+                                 else now() end,
+                   held_at = case when v.kind = 'dead' and (select hold from policy) then now() else g.held_at end,
                    claim_id = null,
                    done_seq = case when v.kind = 'retry' then g.done_seq else greatest(g.done_seq, v.order_seq) end
                  from v
@@ -107,13 +119,13 @@ export function createDeliveryOutcomes(ex: Executor) {
                ),
                dead as (
                  insert into dlq_entries (id, tenant_id, delivery_id, event_id, destination_id, customer_external_id,
-                                          event_type, reason, last_error, attempts)
+                                          event_type, reason, last_error, attempts, holds_group)
                  select gen_random_uuid(), $18::uuid, id, event_id, $1::uuid, customer_external_id, event_type, reason,
-                        last_error, attempt_no
+                        last_error, attempt_no, ordering_key is not null and coalesce((select hold from policy), false)
                  from kept_v where kind = 'dead'
                  on conflict (delivery_id) do update set
                    state = 'open', reason = excluded.reason, last_error = excluded.last_error,
-                   attempts = excluded.attempts,
+                   attempts = excluded.attempts, holds_group = excluded.holds_group,
                    replay_count = dlq_entries.replay_count + case when dlq_entries.state = 'replaying' then 1 else 0 end,
                    updated_at = now()
                  -- A resolved or discarded entry is history: nothing reopens it.

@@ -38,6 +38,8 @@ export const destinations = pgTable(
     pausedAt: timestamp('paused_at', { withTimezone: true, mode: 'date' }),
     // Set while a config change regroups the pending deliveries: nothing is claimed meanwhile.
     regroupingAt: timestamp('regrouping_at', { withTimezone: true, mode: 'date' }),
+    // FIFO queues and topics: what a group does when its head dies (skip: go on; hold: wait for it).
+    fifoOnDeadLetter: text('fifo_on_dead_letter').$type<'skip' | 'hold'>().notNull().default('skip'),
     retryMaxAttempts: integer('retry_max_attempts'),
     retryMaxAgeSeconds: integer('retry_max_age_seconds'),
     // The destination's own MaximumMessageSize as AWS last told it (destination-inspection.ts); null: unknown.

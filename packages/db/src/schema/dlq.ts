@@ -38,6 +38,8 @@ export const dlqEntries = pgTable(
     attempts: integer('attempts').notNull(),
     state: text('state').$type<DlqState>().notNull().default('open'),
     replayCount: integer('replay_count').notNull().default(0),
+    // The dead delivery holds its FIFO group (fifo.onDeadLetter "hold"): the group waits for it.
+    holdsGroup: boolean('holds_group').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

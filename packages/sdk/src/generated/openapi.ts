@@ -814,6 +814,8 @@ export interface components {
                 maxAgeSeconds?: number;
             } | null;
             alerts?: components["schemas"]["AlertRulesInput"];
+            /** @description FIFO queues and topics only; default { onDeadLetter: "skip" } */
+            fifo?: components["schemas"]["FifoSettings"];
             customerExternalId: string;
             /** @enum {string} */
             type: "sqs" | "sns" | "kinesis" | "eventbridge";
@@ -848,6 +850,19 @@ export interface components {
             /** @description The destination has been failing (health `failing`) for longer than this (default 300) */
             failingForSeconds?: number | null;
         };
+        /**
+         * @description FIFO SQS queues and SNS topics only: what a message group does when its head dies
+         * @example {
+         *       "onDeadLetter": "hold"
+         *     }
+         */
+        FifoSettings: {
+            /**
+             * @description skip: a dead message goes to the dead-letter queue and its group goes on (a replay is sent behind what the group has pending). hold: the group stops behind its dead message; its later messages wait (lastError.code group_held, no attempts, no retry window used) until the entry is replayed (then sent first, in its original turn) or discarded. Other groups never wait.
+             * @enum {string}
+             */
+            onDeadLetter: "skip" | "hold";
+        };
         DestinationUpdate: {
             name?: string;
             /** @description Merged into the current config (a null value removes a field), then checked whole; values derived from the old URL or ARN (region, default group or partition field) follow the new one */
@@ -877,6 +892,8 @@ export interface components {
                 maxAgeSeconds?: number;
             } | null;
             alerts?: components["schemas"]["AlertRulesInput"];
+            /** @description FIFO queues and topics only; null: the default (skip). The change applies to deliveries still pending: back to skip, every held group goes on at once. */
+            fifo?: components["schemas"]["FifoSettings"] | null;
         };
         /**
          * @example {
@@ -1104,6 +1121,11 @@ export interface components {
                 maxAgeSeconds: number;
             };
             alerts: components["schemas"]["AlertRules"];
+            /** @description FIFO queues and topics: the dead-letter policy of their groups; null for others */
+            fifo: {
+                /** @enum {string} */
+                onDeadLetter: "skip" | "hold";
+            } | null;
             health: components["schemas"]["DestinationHealth"];
             /**
              * @description ISO 8601 UTC timestamp
@@ -1301,6 +1323,10 @@ export interface components {
              */
             createdAt: string;
             replayCount: number;
+            /** @description The dead message holds its FIFO group (fifo.onDeadLetter "hold"): the group waits until this entry is replayed (sent first, in its original turn) or discarded */
+            holdsGroup: boolean;
+            /** @description How many messages of the group wait behind this entry (0 unless holdsGroup) */
+            waitingBehind: number;
         };
         DlqReplay: {
             /**
@@ -1369,8 +1395,10 @@ export interface components {
                 latencyP50Ms: number | null;
                 latencyP99Ms: number | null;
             }[];
-            /** @description Deliveries waiting or retrying now */
+            /** @description Deliveries waiting or retrying now (held ones included) */
             pending: number;
+            /** @description Of those, deliveries waiting behind a held FIFO group (fifo.onDeadLetter "hold") for a replay or discard */
+            held: number;
             oldestPendingAt: string | null;
             /** @description Open dead-letter entries now */
             dlqOpen: number;
@@ -2462,6 +2490,8 @@ export interface operations {
                 from?: string;
                 /** @description Entries created at or before */
                 to?: string;
+                /** @description true: only entries that hold their FIFO group (fifo.onDeadLetter "hold"); false: only the others */
+                holdsGroup?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -2557,6 +2587,10 @@ export interface operations {
                          */
                         createdAt: string;
                         replayCount: number;
+                        /** @description The dead message holds its FIFO group (fifo.onDeadLetter "hold"): the group waits until this entry is replayed (sent first, in its original turn) or discarded */
+                        holdsGroup: boolean;
+                        /** @description How many messages of the group wait behind this entry (0 unless holdsGroup) */
+                        waitingBehind: number;
                         event: components["schemas"]["Event"];
                         attemptLog: {
                             n: number;
@@ -2682,6 +2716,11 @@ export interface operations {
                      * @description Entries created at or before
                      */
                     to?: string;
+                    /**
+                     * @description true: only entries that hold their FIFO group (fifo.onDeadLetter "hold"); false: only the others
+                     * @enum {string}
+                     */
+                    holdsGroup?: "true" | "false";
                 } | null;
             };
         };
@@ -2751,6 +2790,8 @@ export interface operations {
                 from?: string;
                 /** @description Entries created at or before */
                 to?: string;
+                /** @description true: only entries that hold their FIFO group (fifo.onDeadLetter "hold"); false: only the others */
+                holdsGroup?: "true" | "false";
                 tenantId?: string;
             };
             header?: never;
@@ -2849,6 +2890,10 @@ export interface operations {
                          */
                         createdAt: string;
                         replayCount: number;
+                        /** @description The dead message holds its FIFO group (fifo.onDeadLetter "hold"): the group waits until this entry is replayed (sent first, in its original turn) or discarded */
+                        holdsGroup: boolean;
+                        /** @description How many messages of the group wait behind this entry (0 unless holdsGroup) */
+                        waitingBehind: number;
                         event: components["schemas"]["Event"];
                         attemptLog: {
                             n: number;
@@ -2978,6 +3023,11 @@ export interface operations {
                      * @description Entries created at or before
                      */
                     to?: string;
+                    /**
+                     * @description true: only entries that hold their FIFO group (fifo.onDeadLetter "hold"); false: only the others
+                     * @enum {string}
+                     */
+                    holdsGroup?: "true" | "false";
                     /** Format: uuid */
                     tenantId?: string;
                 } | null;
