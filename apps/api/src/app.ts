@@ -11,7 +11,7 @@ import { registerProblemErrors } from './plugins/problem-errors.ts';
 import { registerRateLimits } from './plugins/rate-limits.ts';
 import { registerRequestInput } from './plugins/request-input.ts';
 import { registerTracing } from './plugins/tracing.ts';
-import { createLeasedLimiter } from './rate-limit/leased-limiter.ts';
+import { createLeasedLimiter } from '@sluice/rate-limit/leased-limiter';
 import { healthRoutes } from './routes/health.ts';
 import { adminEncryptionKeyRoutes } from './routes/v1/admin-encryption-keys.ts';
 import { adminTenantRoutes } from './routes/v1/admin-tenants.ts';

@@ -76,6 +76,7 @@ export const requestExamples: Record<string, Record<string, RequestExample>> = {
         customerExternalId: 'acct_8K2zRq',
         type: 'kinesis',
         config: { streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/orders' },
+        rateLimit: { perSecond: 200 },
         auth: {
           mode: 'access_key',
           accessKeyId: 'AKIAEXAMPLEKEY000001',
@@ -93,6 +94,11 @@ export const requestExamples: Record<string, Record<string, RequestExample>> = {
         transform: { language: 'jsonata', expression: '{ "order": payload.orderId, "total": payload.amount }' },
       },
     },
+    rateLimit: {
+      summary: 'Send at most 50 messages a second, over all workers',
+      value: { rateLimit: { perSecond: 50 } },
+    },
+    noRateLimit: { summary: 'Remove the rate limit', value: { rateLimit: null } },
     alerts: {
       summary: 'Alert at 10 open dead letters; never on the oldest pending delivery',
       value: { alerts: { dlqOpenAbove: 10, oldestPendingSecondsAbove: null } },

@@ -86,6 +86,8 @@ function DestinationView(props: { destination: Destination; setupOpen: boolean; 
           <dd className="mono">{resourceOf(destination)}</dd>
           <dt>Event types</dt>
           <dd>{destination.eventTypes?.join(', ') ?? 'all'}</dd>
+          <dt>Rate limit</dt>
+          <dd>{destination.rateLimit ? `${destination.rateLimit.perSecond} messages per second` : 'none'}</dd>
           {destination.auth.mode === 'assume_role' && (
             <>
               <dt>Role</dt>

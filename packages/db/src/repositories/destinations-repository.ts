@@ -1,7 +1,12 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { afterCursor, type PageRequest, toPage } from '../pagination.ts';
-import { type DestinationRow, destinations, type NewDestinationRow } from '../schema/destinations.ts';
+import {
+  type DestinationRow,
+  destinationHealth,
+  destinations,
+  type NewDestinationRow,
+} from '../schema/destinations.ts';
 
 export interface DestinationFilters {
   customerExternalId?: string | undefined;
@@ -46,6 +51,19 @@ export function createDestinationsRepository(ex: Executor) {
         .from(destinations)
         .where(and(eq(destinations.tenantId, tenantId), eq(destinations.id, id)));
       return row;
+    },
+
+    /**
+     * The drain's read (also of deleted destinations), with whether its health says AWS throttles
+     * it: another worker may have seen that, and this drain then paces itself too (send-rate.ts).
+     */
+    async getForDrain(tenantId: string, id: string): Promise<(DestinationRow & { throttled: boolean }) | undefined> {
+      const [found] = await ex.db
+        .select({ row: destinations, health: destinationHealth.state })
+        .from(destinations)
+        .leftJoin(destinationHealth, eq(destinationHealth.destinationId, destinations.id))
+        .where(and(eq(destinations.tenantId, tenantId), eq(destinations.id, id)));
+      return found && { ...found.row, throttled: found.health === 'throttled' };
     },
 
     /** The fan-out's candidates: the customers' destinations that are not deleted. */

@@ -40,6 +40,8 @@ export const destinations = pgTable(
     regroupingAt: timestamp('regrouping_at', { withTimezone: true, mode: 'date' }),
     retryMaxAttempts: integer('retry_max_attempts'),
     retryMaxAgeSeconds: integer('retry_max_age_seconds'),
+    // rateLimit.perSecond: messages a second over all workers (packages/rate-limit/src/send-rate.ts); null: none.
+    rateLimitPerSecond: integer('rate_limit_per_second'),
     // The destination's own MaximumMessageSize as AWS last told it (destination-inspection.ts); null: unknown.
     maxMessageBytes: integer('max_message_bytes'),
     inspectedAt: timestamp('inspected_at', { withTimezone: true, mode: 'date' }),

@@ -1,0 +1,1 @@
+ALTER TABLE "destinations" ADD COLUMN "rate_limit_per_second" integer;
