@@ -18,7 +18,7 @@ afterAll(() => h.close());
 const bad: [name: string, rateLimit: unknown, path: string, message: RegExp][] = [
   ['perSecond 0', { perSecond: 0 }, 'rateLimit.perSecond', /at least 1/],
   ['perSecond negative', { perSecond: -5 }, 'rateLimit.perSecond', /at least 1/],
-  ['perSecond a fraction', { perSecond: 1.5 }, 'rateLimit.perSecond', /integer/],
+  ['perSecond a fraction', { perSecond: 1.5 }, 'rateLimit.perSecond', /whole number/],
   ['perSecond a string', { perSecond: '20' }, 'rateLimit.perSecond', /number/],
   ['perSecond over the maximum', { perSecond: 100_001 }, 'rateLimit.perSecond', /100[ ,]?000/],
   ['perSecond missing', {}, 'rateLimit.perSecond', /required/],

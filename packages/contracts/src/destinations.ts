@@ -87,7 +87,7 @@ export const MAX_RATE_LIMIT_PER_SECOND = 100_000;
 
 const rateLimitSchema = z
   .strictObject({
-    perSecond: z.number().int().min(1).max(MAX_RATE_LIMIT_PER_SECOND).meta({
+    perSecond: z.number().int('must be a whole number').min(1).max(MAX_RATE_LIMIT_PER_SECOND).meta({
       description: 'Messages sent per second at most, summed over every worker',
     }),
   })
@@ -95,8 +95,8 @@ const rateLimitSchema = z
     id: 'RateLimit',
     description:
       'How fast Sluice sends to the destination, over all worker processes: a token bucket of perSecond tokens ' +
-      'a second that holds at most a tenth of a second of them (at least 1), so any one-second window sees at ' +
-      'most perSecond plus that burst. Whatever it says, while AWS throttles the destination Sluice slows down ' +
+      'a second that holds at most a tenth of a second of them (the burst, at least 1; after a quiet spell it ' +
+      'starts with one), so any one-second window sees at most perSecond plus that burst. Whatever it says, while AWS throttles the destination Sluice slows down ' +
       'by itself (the rate halves on throttling and grows back on success) until it recovers; messages ' +
       'throttled on the way are retried without using up their retry.maxAttempts.',
     examples: [{ perSecond: 50 }],

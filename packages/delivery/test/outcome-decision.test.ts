@@ -82,7 +82,13 @@ describe('decideOutcome', () => {
   it('retries a throttled message within a second, uncounted against maxAttempts, inside its retry window', () => {
     const limits = { maxAttempts: 3 };
     // Throttled 40 times already (all uncounted: retryBase moved with them), and still tried again soon.
-    const decision = decideOutcome({ ...fresh, attempts: 40, retryBase: 40 }, failed('throttled'), limits, now, () => 0.999);
+    const decision = decideOutcome(
+      { ...fresh, attempts: 40, retryBase: 40 },
+      failed('throttled'),
+      limits,
+      now,
+      () => 0.999,
+    );
     expect(decision).toMatchObject({ kind: 'retry', uncounted: true });
     if (decision.kind === 'retry') expect(decision.nextAttemptAt.getTime() - now.getTime()).toBeLessThanOrEqual(1_000);
     // The budget is the same as before the throttling: two counted failures still leave a third.

@@ -19,7 +19,8 @@ import type { Redis } from 'ioredis';
  * - `succeeded`: the cap grows by a tenth of the ceiling per second since it last changed; once
  *   back at the ceiling it is lifted.
  * A caller with no rate of its own (rate 0) and no cap in the bucket is not limited: it is
- * granted `want` and told `cap` -1, and nothing is written.
+ * granted `want` and told `cap` -1, and nothing is written. A caller that passes burst 0 gets a
+ * tenth of a second of its rate as the burst, and a new bucket that holds one token, not a full one.
  */
 const TAKE_TOKENS = `
 local rate = tonumber(ARGV[1])
@@ -67,9 +68,12 @@ if cap ~= nil and (rate <= 0 or cap < rate) then effective = cap end
 if effective <= 0 then
   return { want, '-1', now, '-1', 0 }
 end
-if cap ~= nil or burst <= 0 then burst = math.max(1, math.ceil(effective / 10)) end
+-- burst 0 (a destination's send rate): a tenth of a second of the rate, and a new or expired
+-- bucket starts with one token rather than full, so a first send after a quiet spell is no burst.
+local paced = burst <= 0
+if cap ~= nil or paced then burst = math.max(1, math.ceil(effective / 10)) end
 if tokens == nil or at == nil then
-  tokens = burst
+  tokens = paced and 1 or burst
   at = now
 end
 tokens = math.min(burst, tokens + math.max(0, now - at) * effective / 1000)

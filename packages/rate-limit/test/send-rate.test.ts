@@ -43,8 +43,9 @@ describe('send rate', () => {
   it('shares perSecond between processes: a tenth of a second at once, never more than rate and burst', async () => {
     const target = { id: randomUUID(), perSecond: 20, throttled: false };
     const processes = [countedLimiter().limiter, countedLimiter().limiter];
+    // A new bucket holds one token: the first message goes at once, the rest at the rate.
     const first = await processes[0]!.acquire(target, 200, false);
-    expect(first.granted).toBe(2);
+    expect(first.granted).toBe(1);
     const empty = await processes[1]!.acquire(target, 200, false);
     expect(empty.granted).toBe(0);
     expect(empty.dueInMs).toBeGreaterThan(0);
@@ -59,9 +60,12 @@ describe('send rate', () => {
         if (allowance.granted === 0) await sleep(allowance.dueInMs);
       }
     }
-    // One second of tokens plus at most the burst, and nearly all of it used.
+    // One second of tokens plus at most the burst (two), and nearly all of it used.
     expect(granted).toBeLessThanOrEqual(20 + 2);
     expect(granted).toBeGreaterThanOrEqual(16);
+    // Unspent, tokens pile up to a tenth of a second of the rate, no more.
+    await sleep(300);
+    expect((await processes[0]!.acquire(target, 200, false)).granted).toBe(2);
   });
 
   it('halves on throttling (once a second however many report it), grows back on success, then lifts', async () => {
@@ -117,7 +121,11 @@ describe('send rate', () => {
   });
 
   it('sends nothing for a rate-limited destination while Redis does not answer, and unlimited otherwise', async () => {
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
     const limiter = createSendRateLimiter({ redis: dead, logger, timeoutMs: 200 });
     expect(await limiter.acquire({ id: randomUUID(), perSecond: 5, throttled: false }, 10, false)).toEqual({
       granted: 0,
