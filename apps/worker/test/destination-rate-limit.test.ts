@@ -26,11 +26,15 @@ afterAll(async () => {
 });
 
 /** Posts `count` events for the customer in batches (one accept each, so they are due at once). */
-async function postMany(customerExternalId: string, count: number): Promise<string[]> {
+async function postMany(
+  customerExternalId: string,
+  count: number,
+  payloadOf: (n: number) => Record<string, unknown> = (n) => ({ n }),
+): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < count; start += 100) {
     const events = Array.from({ length: Math.min(100, count - start) }, (_, i) =>
-      sampleEvent({ customerExternalId, payload: { n: start + i } }),
+      sampleEvent({ customerExternalId, payload: payloadOf(start + i) }),
     );
     const response = await fx.stack.app.inject({
       method: 'POST',
@@ -76,6 +80,25 @@ describe('destination send rates over two worker processes', () => {
     expect(busiestWindow(arrivals, 1_000)).toBeLessThanOrEqual(perSecond + burst);
   }, 90_000);
 
+  it('paces a FIFO destination the same way, each group in order', async () => {
+    fx.proxy!.clear();
+    const perSecond = 10;
+    const { queueUrl, customerExternalId } = await fx.sqsDestination('rate-limited.fifo', {
+      rateLimit: { perSecond },
+      config: { messageGroupIdField: 'payload.group' },
+    });
+    const ids = await postMany(customerExternalId, 40, (n) => ({ group: `g${n % 4}`, n }));
+
+    const messages = await collectMessages(fx.aws.sqs, queueUrl, 40, { timeoutMs: 60_000 });
+    expect(messages.map((m) => JSON.parse(m.Body!).id).sort()).toEqual([...ids].sort());
+    const arrivals = messages.map((m) => Number(m.Attributes?.SentTimestamp));
+    expect(busiestWindow(arrivals, 1_000)).toBeLessThanOrEqual(perSecond + Math.ceil(perSecond / 10));
+    for (const group of ['g0', 'g1', 'g2', 'g3']) {
+      const sent = messages.map((m) => JSON.parse(m.Body!).payload).filter((p) => p.group === group);
+      expect(sent.map((p) => p.n)).toEqual(sent.map((p) => p.n).sort((a: number, b: number) => a - b));
+    }
+  }, 90_000);
+
   it('slows a throttled destination down while AWS throttles it, then delivers everything', async () => {
     fx.proxy!.clear();
     // No rateLimit of its own; maxAttempts 1: a throttled attempt must not use up the message's budget.
@@ -98,6 +121,12 @@ describe('destination send rates over two worker processes', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstAt + 6_000 - Date.now())));
     expect((await healthOf(id)).state).toBe('throttled');
+    // Every worker's drain learns of the slowdown from the health row, also once it reads healthy again.
+    const { rows: marks } = await fx.stack.database.pool.query(
+      'select slowed_until > now() as slowed from destination_health where destination_id = $1',
+      [id],
+    );
+    expect(marks).toEqual([{ slowed: true }]);
     fx.proxy!.clear();
     const clearedAt = Date.now();
 

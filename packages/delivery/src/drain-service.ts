@@ -28,6 +28,9 @@ export interface DrainOptions {
   timeBudgetMs: number;
 }
 
+/** How long every worker's drains keep asking Redis about a slowdown after the last throttling (its TTL there). */
+const SLOWDOWN_REMEMBERED_MS = 600_000;
+
 export const defaultDrainOptions: DrainOptions = {
   leaseMs: 60_000,
   claimLimit: 200,
@@ -60,7 +63,7 @@ export function createDrainService(deps: {
   metrics: DrainMetrics;
   logger: Logger;
   /** Records health transitions (alerts, destination views); see destination-health.ts. */
-  health?: Pick<HealthTracker, 'observe'>;
+  health?: Pick<HealthTracker, 'observe' | 'markSlowed'>;
   options?: Partial<DrainOptions>;
 }) {
   const options = { ...defaultDrainOptions, ...deps.options };
@@ -177,7 +180,8 @@ export function createDrainService(deps: {
         if (!(error instanceof UnusableDestinationError)) throw error;
         return { sent: 0, more: await holdUnusable(row, error) };
       }
-      const pace = { id: row.id, perSecond: row.rateLimitPerSecond, throttled: row.throttled };
+      const pace = { id: row.id, perSecond: row.rateLimitPerSecond, slowedDown: row.slowedDown };
+      let markedSlowed = row.slowedDown;
       let sent = 0;
       let attempted = 0;
       let succeeded = false;
@@ -189,6 +193,11 @@ export function createDrainService(deps: {
         // destination without rateLimit that is not slowed down); with no tokens, the drain comes
         // back when they are due rather than waiting here.
         const allowance = await deps.sendRate.acquire(pace, options.claimLimit, succeeded);
+        // Lifted (Redis says so): the other workers' drains need not ask Redis any more.
+        if (markedSlowed && allowance.slowedTo === null) {
+          markedSlowed = false;
+          await deps.health?.markSlowed(row, null);
+        }
         if (allowance.granted === 0) return { sent, more: true, retryInMs: allowance.dueInMs };
         const roundLimits = allowance.granted < limits.rows ? { ...limits, rows: allowance.granted } : limits;
         const claimed = resolved.destination.isFifo
@@ -214,6 +223,7 @@ export function createDrainService(deps: {
         // unlimited destination's slowdown starts.
         if (round.throttled) {
           await deps.sendRate.throttled(pace, (attempted * 1000) / Math.max(1000, Date.now() - startedAt));
+          await deps.health?.markSlowed(row, new Date(Date.now() + SLOWDOWN_REMEMBERED_MS));
           return { sent, more: false };
         }
         succeeded = round.sent > 0;

@@ -14,8 +14,8 @@ import { takeTokens } from './redis-token-bucket.ts';
  *
  * Destinations with no rateLimit that are not slowed down cost nothing here: no Redis call.
  * A process asks Redis about one of them only once it knows of a slowdown, from its own drains
- * being throttled, from the destination's health (`throttled`, written by whichever worker saw
- * it), or from an earlier answer; an answer with no slowdown ends that.
+ * being throttled, from the destination's health row (`throttled`, or `slowed_until`, written by
+ * whichever worker saw it), or from an earlier answer; an answer with no slowdown ends that.
  *
  * Redis is disposable: when it fails or does not answer within the timeout, a destination with
  * a rateLimit sends nothing for a second (the limit is a promise to the customer), and one that
@@ -26,8 +26,8 @@ export interface SendRateTarget {
   id: string;
   /** The destination's rateLimit.perSecond; null: none. */
   perSecond: number | null;
-  /** Its health says AWS throttles it (another worker may have seen it). */
-  throttled: boolean;
+  /** Its health row says a worker slowed it down (AWS throttles it, or the slowdown is not lifted yet). */
+  slowedDown: boolean;
 }
 
 export interface SendAllowance {
@@ -35,6 +35,8 @@ export interface SendAllowance {
   granted: number;
   /** When nothing was granted: milliseconds until tokens are due. */
   dueInMs: number;
+  /** The slowdown Redis answered (messages a second), null when none; absent when Redis was not asked or failed. */
+  slowedTo?: number | null;
 }
 
 const KEY_PREFIX = '{sluice}:send-rate:';
@@ -60,7 +62,7 @@ export function createSendRateLimiter(deps: { redis: Redis; logger: Logger; time
     deps.logger.warn({ err: error, destinationId }, 'send rates cannot reach Redis');
   }
 
-  const isLimited = (target: SendRateTarget) => target.perSecond !== null || target.throttled || slowed.has(target.id);
+  const isLimited = (target: SendRateTarget) => target.perSecond !== null || target.slowedDown || slowed.has(target.id);
 
   return {
     isLimited,
@@ -87,7 +89,8 @@ export function createSendRateLimiter(deps: { redis: Redis; logger: Logger; time
         );
         if (taken.cap === null) slowed.delete(target.id);
         else remember(target.id);
-        return { granted: taken.granted, dueInMs: Math.max(1, taken.dueInMs) };
+        const dueInMs = taken.granted > 0 ? 0 : Math.max(1, taken.dueInMs);
+        return { granted: taken.granted, dueInMs, slowedTo: taken.cap };
       } catch (error) {
         warn(error, target.id);
         if (target.perSecond !== null) return { granted: 0, dueInMs: REDIS_AWAY_RETRY_MS };

@@ -35,13 +35,13 @@ function countedLimiter() {
 describe('send rate', () => {
   it('costs no Redis call for a destination without rateLimit that is not slowed down', async () => {
     const { limiter, counter } = countedLimiter();
-    const target = { id: randomUUID(), perSecond: null, throttled: false };
+    const target = { id: randomUUID(), perSecond: null, slowedDown: false };
     for (let n = 0; n < 5; n++) expect(await limiter.acquire(target, 200, n > 0)).toEqual({ granted: 200, dueInMs: 0 });
     expect(counter.calls).toBe(0);
   });
 
   it('shares perSecond between processes: a tenth of a second at once, never more than rate and burst', async () => {
-    const target = { id: randomUUID(), perSecond: 20, throttled: false };
+    const target = { id: randomUUID(), perSecond: 20, slowedDown: false };
     const processes = [countedLimiter().limiter, countedLimiter().limiter];
     // A new bucket holds one token: the first message goes at once, the rest at the rate.
     const first = await processes[0]!.acquire(target, 200, false);
@@ -70,7 +70,7 @@ describe('send rate', () => {
 
   it('halves on throttling (once a second however many report it), grows back on success, then lifts', async () => {
     const { limiter } = countedLimiter();
-    const target = { id: randomUUID(), perSecond: 100, throttled: false };
+    const target = { id: randomUUID(), perSecond: 100, slowedDown: false };
     await limiter.throttled(target, 1);
     expect(Number(await redis.hget(keyOf(target.id), 'cap'))).toBe(50);
     // Another worker's report of the same burst does not cut again.
@@ -102,7 +102,7 @@ describe('send rate', () => {
 
   it('slows a destination without rateLimit from what it was sending, and stops asking Redis once lifted', async () => {
     const { limiter, counter } = countedLimiter();
-    const target = { id: randomUUID(), perSecond: null, throttled: false };
+    const target = { id: randomUUID(), perSecond: null, slowedDown: false };
     await limiter.throttled(target, 40);
     expect(Number(await redis.hget(keyOf(target.id), 'cap'))).toBe(20);
     // This process now asks Redis for it; another learns it from the destination's health.
@@ -110,11 +110,12 @@ describe('send rate', () => {
     const slowed = await limiter.acquire(target, 200, false);
     expect(slowed.granted).toBeGreaterThanOrEqual(1);
     expect(slowed.granted).toBeLessThanOrEqual(2);
+    expect(slowed.slowedTo).toBe(20);
     const other = countedLimiter();
-    expect((await other.limiter.acquire({ ...target, throttled: true }, 200, false)).granted).toBeLessThanOrEqual(2);
+    expect((await other.limiter.acquire({ ...target, slowedDown: true }, 200, false)).granted).toBeLessThanOrEqual(2);
 
     await redis.hset(keyOf(target.id), 'changedAt', String(Date.now() - 10_000));
-    expect(await limiter.acquire(target, 200, true)).toMatchObject({ granted: 200 });
+    expect(await limiter.acquire(target, 200, true)).toEqual({ granted: 200, dueInMs: 0, slowedTo: null });
     const before = counter.calls;
     expect(await limiter.acquire(target, 200, true)).toEqual({ granted: 200, dueInMs: 0 });
     expect(counter.calls).toBe(before);
@@ -127,11 +128,11 @@ describe('send rate', () => {
       maxRetriesPerRequest: 0,
     });
     const limiter = createSendRateLimiter({ redis: dead, logger, timeoutMs: 200 });
-    expect(await limiter.acquire({ id: randomUUID(), perSecond: 5, throttled: false }, 10, false)).toEqual({
+    expect(await limiter.acquire({ id: randomUUID(), perSecond: 5, slowedDown: false }, 10, false)).toEqual({
       granted: 0,
       dueInMs: 1_000,
     });
-    expect(await limiter.acquire({ id: randomUUID(), perSecond: null, throttled: true }, 10, false)).toEqual({
+    expect(await limiter.acquire({ id: randomUUID(), perSecond: null, slowedDown: true }, 10, false)).toEqual({
       granted: 10,
       dueInMs: 0,
     });

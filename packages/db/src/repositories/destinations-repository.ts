@@ -54,16 +54,19 @@ export function createDestinationsRepository(ex: Executor) {
     },
 
     /**
-     * The drain's read (also of deleted destinations), with whether its health says AWS throttles
-     * it: another worker may have seen that, and this drain then paces itself too (send-rate.ts).
+     * The drain's read (also of deleted destinations), with whether a worker slowed it down: its
+     * health says AWS throttles it, or the slowdown has not been lifted yet. Another worker may
+     * have seen that, and this drain then paces itself too (send-rate.ts).
      */
-    async getForDrain(tenantId: string, id: string): Promise<(DestinationRow & { throttled: boolean }) | undefined> {
+    async getForDrain(tenantId: string, id: string): Promise<(DestinationRow & { slowedDown: boolean }) | undefined> {
       const [found] = await ex.db
-        .select({ row: destinations, health: destinationHealth.state })
+        .select({ row: destinations, state: destinationHealth.state, slowedUntil: destinationHealth.slowedUntil })
         .from(destinations)
         .leftJoin(destinationHealth, eq(destinationHealth.destinationId, destinations.id))
         .where(and(eq(destinations.tenantId, tenantId), eq(destinations.id, id)));
-      return found && { ...found.row, throttled: found.health === 'throttled' };
+      if (!found) return undefined;
+      const slowed = found.slowedUntil !== null && found.slowedUntil.getTime() > Date.now();
+      return { ...found.row, slowedDown: found.state === 'throttled' || slowed };
     },
 
     /** The fan-out's candidates: the customers' destinations that are not deleted. */

@@ -70,6 +70,10 @@ export const destinationHealth = pgTable('destination_health', {
   state: text('state').$type<'healthy' | 'throttled' | 'failing'>().notNull(),
   since: timestamp('since', { withTimezone: true, mode: 'date' }).notNull(),
   detail: text('detail'),
+  // Until when a worker slowed the destination down after AWS throttled it (the cap itself is in
+  // Redis, packages/rate-limit/src/send-rate.ts): every worker's drain then paces itself, also
+  // once the health reads healthy again and until the slowdown is lifted. null: none known.
+  slowedUntil: timestamp('slowed_until', { withTimezone: true, mode: 'date' }),
 });
 
 export type DestinationRow = typeof destinations.$inferSelect;
