@@ -44,6 +44,7 @@ describe('POST /v1/destinations and GET /v1/destinations/{id}', () => {
       enabled: true,
       status: 'active',
       retry: { maxAttempts: null, maxAgeSeconds: 86_400 },
+      rateLimit: null,
       alerts: { dlqOpenAbove: 10, oldestPendingSecondsAbove: 900, failingForSeconds: 300 },
       // A standard queue has no groups to hold.
       fifo: null,

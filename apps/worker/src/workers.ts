@@ -26,6 +26,7 @@ import { createDestinationResolver } from '@sluice/destinations/resolver';
 import { startCatalogWorkers } from '@sluice/jobs/catalog-workers';
 import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
+import { createSendRateLimiter } from '@sluice/rate-limit/send-rate';
 import type { Redis } from 'ioredis';
 import { createBulkReplayRunner, type ReplayRate } from './bulk-replay-runner.ts';
 import { createDestinationInspector, type InspectorOptions } from './destination-inspector.ts';
@@ -87,6 +88,8 @@ export function startWorkers(deps: WorkerDeps) {
     claims: createDeliveryClaims(executor),
     outcomes: createDeliveryOutcomes(executor),
     resolver,
+    // The fail-fast connection: a drain must not hang on a Redis that does not answer.
+    sendRate: createSendRateLimiter({ redis: deps.producerRedis, logger: deps.logger }),
     metrics: metrics.drain,
     logger: deps.logger,
     health: createHealthTracker({ health: createDestinationHealthRepository(executor), logger: deps.logger }),
@@ -128,7 +131,8 @@ export function startWorkers(deps: WorkerDeps) {
         return { again: result.more };
       },
       async drain({ tenantId, destinationId }) {
-        return { again: (await drain.drain(tenantId, destinationId, isStopping)).more };
+        const result = await drain.drain(tenantId, destinationId, isStopping);
+        return { again: result.more, againInMs: result.retryInMs };
       },
       async dlqReplay({ replayId }) {
         await runBulkReplay(replayId);

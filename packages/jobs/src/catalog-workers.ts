@@ -6,9 +6,12 @@ import type { JobProducer } from './producer.ts';
 
 /**
  * A handler per catalog entry. `again` hands the job back to the end of its queue (a run that
- * used its time budget with work left), so other tenants and destinations get their turn.
+ * used its time budget with work left), so other tenants and destinations get their turn;
+ * with `againInMs`, not before then (a drain waiting for its destination's send rate).
  */
-export type JobHandler<N extends JobName> = (payload: JobPayload<N>) => Promise<{ again?: boolean } | undefined>;
+export type JobHandler<N extends JobName> = (
+  payload: JobPayload<N>,
+) => Promise<{ again?: boolean; againInMs?: number | undefined } | undefined>;
 export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
 /**
@@ -30,7 +33,8 @@ export function startCatalogWorkers(deps: {
       async (job) => {
         const payload = parsePayload(name, job.data);
         const result = await handler(payload);
-        if (result?.again && !deps.isStopping()) await deps.producer.enqueue(name, [payload]);
+        if (result?.again && !deps.isStopping())
+          await deps.producer.enqueue(name, [payload], { delayMs: result.againInMs ?? 0 });
       },
       { connection: deps.connection, prefix: QUEUE_PREFIX, ...entry.worker },
     );

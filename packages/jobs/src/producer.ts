@@ -25,8 +25,12 @@ export function createJobProducer(connection: Redis) {
     return found;
   };
 
-  /** Jobs of one kind; several go in one round trip. */
-  async function enqueue<N extends JobName>(name: N, payloads: JobPayload<N>[]): Promise<void> {
+  /** Jobs of one kind; several go in one round trip. `delayMs`: not to run before then. */
+  async function enqueue<N extends JobName>(
+    name: N,
+    payloads: JobPayload<N>[],
+    options: { delayMs?: number } = {},
+  ): Promise<void> {
     if (payloads.length === 0) return;
     const entry = jobCatalog[name];
     // TypeScript cannot tie `entry` to `N` through the index, so it is told which identify this is.
@@ -34,7 +38,7 @@ export function createJobProducer(connection: Redis) {
     const jobs = payloads.map((payload) => ({
       name: entry.queue,
       data: entry.payload.parse(payload),
-      opts: { ...entry.options, ...identify(payload) },
+      opts: { ...entry.options, ...identify(payload), ...(options.delayMs ? { delay: options.delayMs } : {}) },
     }));
     // One job skips addBulk's MULTI: ioredis builds each pipeline by copying every loaded
     // script onto it, which costs more CPU than the add itself.

@@ -64,6 +64,7 @@ export interface DestinationExtras {
   transform?: { language: 'jsonata'; expression: string };
   alerts?: Record<string, number | null>;
   fifo?: { onDeadLetter: 'skip' | 'hold' };
+  rateLimit?: { perSecond: number };
 }
 
 export const FIXTURE_CUSTOMER = 'acct_8K2zRq';
@@ -136,6 +137,7 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
         ...(extra.transform ? { transform: extra.transform } : {}),
         ...(extra.alerts ? { alerts: extra.alerts } : {}),
         ...(extra.fifo ? { fifo: extra.fifo } : {}),
+        ...(extra.rateLimit ? { rateLimit: extra.rateLimit } : {}),
       },
     });
     if (response.statusCode !== 201) throw new Error(`register ${type}: ${response.statusCode} ${response.body}`);

@@ -87,6 +87,7 @@ export const requestExamples: Record<string, Record<string, RequestExample>> = {
         customerExternalId: 'acct_8K2zRq',
         type: 'kinesis',
         config: { streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/orders' },
+        rateLimit: { perSecond: 200 },
         auth: {
           mode: 'access_key',
           accessKeyId: 'AKIAEXAMPLEKEY000001',
@@ -108,6 +109,11 @@ export const requestExamples: Record<string, Record<string, RequestExample>> = {
       summary: 'Hold a FIFO group behind its dead message (back to "skip" releases every held group)',
       value: { fifo: { onDeadLetter: 'hold' } },
     },
+    rateLimit: {
+      summary: 'Send at most 50 messages a second, over all workers',
+      value: { rateLimit: { perSecond: 50 } },
+    },
+    noRateLimit: { summary: 'Remove the rate limit', value: { rateLimit: null } },
     alerts: {
       summary: 'Alert at 10 open dead letters; never on the oldest pending delivery',
       value: { alerts: { dlqOpenAbove: 10, oldestPendingSecondsAbove: null } },

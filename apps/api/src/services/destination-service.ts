@@ -90,6 +90,7 @@ export function createDestinationService(deps: {
         enabled: input.enabled ?? true,
         retryMaxAttempts: input.retry?.maxAttempts ?? null,
         retryMaxAgeSeconds: input.retry?.maxAgeSeconds ?? null,
+        rateLimitPerSecond: input.rateLimit?.perSecond ?? null,
         alertRules: alertRules({}, input.alerts),
       });
       if (!('inserted' in outcome)) {
@@ -155,6 +156,7 @@ export function createDestinationService(deps: {
         changes.retryMaxAttempts = input.retry?.maxAttempts ?? null;
         changes.retryMaxAgeSeconds = input.retry?.maxAgeSeconds ?? null;
       }
+      if (input.rateLimit !== undefined) changes.rateLimitPerSecond = input.rateLimit?.perSecond ?? null;
       // A new queue or topic may have another size limit, a new role another trust policy:
       // what was learned of the old ones no longer holds, and is read again below.
       if (changes.config) changes.maxMessageBytes = null;

@@ -26,6 +26,7 @@ export function toDestinationView(
     enabled: row.enabled,
     status: !row.enabled ? ('disabled' as const) : row.pausedAt ? ('paused' as const) : ('active' as const),
     retry: { maxAttempts: row.retryMaxAttempts, maxAgeSeconds: row.retryMaxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS },
+    rateLimit: row.rateLimitPerSecond === null ? null : { perSecond: row.rateLimitPerSecond },
     alerts: resolveAlertRules(row.alertRules),
     fifo: isFifo ? { onDeadLetter: row.fifoOnDeadLetter } : null,
     health: healthView(row, health),

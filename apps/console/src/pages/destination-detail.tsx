@@ -97,6 +97,8 @@ function DestinationView(props: { destination: Destination; setupOpen: boolean; 
           )}
           <dt>Event types</dt>
           <dd>{destination.eventTypes?.join(', ') ?? 'all'}</dd>
+          <dt>Rate limit</dt>
+          <dd>{destination.rateLimit ? `${destination.rateLimit.perSecond} messages per second` : 'none'}</dd>
           {destination.auth.mode === 'assume_role' && (
             <>
               <dt>Role</dt>

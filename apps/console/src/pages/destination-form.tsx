@@ -62,6 +62,7 @@ export function DestinationForm(props: { existing?: Destination }) {
   const [onDeadLetter, setOnDeadLetter] = useState<'skip' | 'hold'>(existing?.fifo?.onDeadLetter ?? 'skip');
   // Only FIFO queues and topics have groups to hold (the API refuses the setting on others).
   const fifo = (type === 'sqs' || type === 'sns') && resource.trim().endsWith('.fifo');
+  const [perSecond, setPerSecond] = useState(existing?.rateLimit ? String(existing.rateLimit.perSecond) : '');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const errors = fieldErrorsOf(error);
@@ -79,6 +80,8 @@ export function DestinationForm(props: { existing?: Destination }) {
       auth: { mode: 'assume_role' as const, roleArn },
       eventTypes: patterns.length > 0 ? patterns : null,
       ...(fifo ? { fifo: { onDeadLetter } } : {}),
+      // Not a number: sent as it is, so the API's answer names the field.
+      rateLimit: perSecond.trim() === '' ? null : { perSecond: Number(perSecond.trim()) },
     };
     const saved = existing
       ? api.destinations.update(existing.id, body)
@@ -166,6 +169,15 @@ export function DestinationForm(props: { existing?: Destination }) {
           onChange={setEventTypes}
           hint="Space-separated names or globs (order.* invoice.paid); empty: every event type"
           error={[...errors.entries()].find(([path]) => path.startsWith('eventTypes'))?.[1]}
+        />
+        <Field
+          label="Rate limit, messages per second (optional)"
+          name="rateLimit"
+          type="number"
+          value={perSecond}
+          onChange={setPerSecond}
+          hint="Never exceeded over all workers; empty: no limit of its own. Sluice slows down by itself while AWS throttles."
+          error={errors.get('rateLimit.perSecond') ?? errors.get('rateLimit')}
         />
         <ErrorNote error={error} />
         <button type="submit" disabled={busy}>

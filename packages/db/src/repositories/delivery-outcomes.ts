@@ -22,7 +22,13 @@ export type RecordedOutcome = {
   event: { id: string; eventType: string; customerExternalId: string; receivedAt: string };
 } & (
   | { kind: 'delivered'; providerMessageId?: string | undefined }
-  | { kind: 'retry'; error: LastError; nextAttemptAt: Date }
+  | {
+      kind: 'retry';
+      error: LastError;
+      nextAttemptAt: Date;
+      /** Throttled: counted in `attempts` and the log, but not against the retry limits (retry_base moves too). */
+      uncounted?: boolean;
+    }
   | { kind: 'dead'; error: LastError; reason: DlqReason }
 );
 
@@ -51,10 +57,11 @@ export function createDeliveryOutcomes(ex: Executor) {
         text: `with v as (
                  select * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[],
                                       $8::text[], $9::timestamptz[], $10::int[], $11::text[], $12::bigint[], $13::text[],
-                                      $14::boolean[], $15::uuid[], $16::text[], $17::text[], $19::timestamptz[])
+                                      $14::boolean[], $15::uuid[], $16::text[], $17::text[], $19::timestamptz[],
+                                      $21::boolean[])
                    as v(id, claim_id, kind, attempt_no, next_at, last_error, provider_message_id, at, duration_ms,
                         ordering_key, order_seq, reason, replayed, event_id, event_type, customer_external_id,
-                        received_at)
+                        received_at, uncounted)
                ),
                standard_done as (
                  delete from delivery_queue q using v
@@ -98,6 +105,7 @@ export function createDeliveryOutcomes(ex: Executor) {
                  update deliveries d set
                    status = case kept_v.kind when 'retry' then 'pending' else kept_v.kind end,
                    attempts = kept_v.attempt_no,
+                   retry_base = d.retry_base + case when kept_v.uncounted then 1 else 0 end,
                    last_error = coalesce(kept_v.last_error, d.last_error),
                    delivered_at = case when kept_v.kind = 'delivered' then now() else d.delivered_at end,
                    provider_message_id = coalesce(kept_v.provider_message_id, d.provider_message_id),
@@ -154,6 +162,7 @@ export function createDeliveryOutcomes(ex: Executor) {
           destination.tenantId,
           column((o) => o.event.receivedAt),
           latencyBoundsParam(),
+          column((o) => o.kind === 'retry' && o.uncounted === true),
         ],
       };
       const result = await retryOnLockConflict(() => ex.query<{ id: string }>(statement));

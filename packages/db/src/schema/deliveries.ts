@@ -46,8 +46,9 @@ export const deliveries = pgTable(
     orderSeq: bigint('order_seq', { mode: 'number' }).notNull(),
     status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
-    // attempts when last replayed from the dead-letter queue: retry limits count from here,
-    // while attempt numbers keep counting so the log reads as one history.
+    // Attempts that do not count against the retry limits: those before the last replay from the
+    // dead-letter queue, and throttled ones since (AWS slowing Sluice down is not the message's
+    // failure). Attempt numbers keep counting so the log reads as one history.
     retryBase: integer('retry_base').notNull().default(0),
     // Retries stop after this (the destination's maxAgeSeconds from creation or replay).
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),

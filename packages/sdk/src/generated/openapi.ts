@@ -813,6 +813,8 @@ export interface components {
                 maxAttempts?: number;
                 maxAgeSeconds?: number;
             } | null;
+            /** @description Absent or null: no limit of its own */
+            rateLimit?: components["schemas"]["RateLimit"] | null;
             alerts?: components["schemas"]["AlertRulesInput"];
             /** @description FIFO queues and topics only; default { onDeadLetter: "skip" } */
             fifo?: components["schemas"]["FifoSettings"];
@@ -840,6 +842,16 @@ export interface components {
             language: "jsonata";
             /** @description A JSONata expression, evaluated on the event as it would arrive (with id and receivedAt) */
             expression: string;
+        };
+        /**
+         * @description How fast Sluice sends to the destination, over all worker processes: a token bucket of perSecond tokens a second that holds at most a tenth of a second of them (the burst, at least 1; after a quiet spell it starts with one), so any one-second window sees at most perSecond plus that burst. Whatever it says, while AWS throttles the destination Sluice slows down by itself (the rate halves on throttling and grows back on success) until it recovers; messages throttled on the way are retried without using up their retry.maxAttempts.
+         * @example {
+         *       "perSecond": 50
+         *     }
+         */
+        RateLimit: {
+            /** @description Messages sent per second at most, summed over every worker */
+            perSecond: number;
         };
         /** @description Thresholds at which Sluice emits sluice.alert.opened about this destination (and sluice.alert.resolved once it clears). A missing rule keeps its current value (default on create); null turns it off. */
         AlertRulesInput: {
@@ -891,6 +903,8 @@ export interface components {
                 maxAttempts?: number;
                 maxAgeSeconds?: number;
             } | null;
+            /** @description Replaces the rate limit; null removes it */
+            rateLimit?: components["schemas"]["RateLimit"] | null;
             alerts?: components["schemas"]["AlertRulesInput"];
             /** @description FIFO queues and topics only; null: the default (skip). The change applies to deliveries still pending: back to skip, every held group goes on at once. */
             fifo?: components["schemas"]["FifoSettings"] | null;
@@ -1120,6 +1134,8 @@ export interface components {
                 maxAttempts: number | null;
                 maxAgeSeconds: number;
             };
+            /** @description null: no limit of its own */
+            rateLimit: components["schemas"]["RateLimit"] | null;
             alerts: components["schemas"]["AlertRules"];
             /** @description FIFO queues and topics: the dead-letter policy of their groups; null for others */
             fifo: {
