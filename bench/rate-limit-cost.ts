@@ -1,10 +1,10 @@
 import { type Authenticators, registerAuth } from '@sluice/api/plugins/auth';
 import { registerRateLimits } from '@sluice/api/plugins/rate-limits';
-import { createLeasedLimiter } from '@sluice/api/rate-limit/leased-limiter';
 import type { ApiKeyService } from '@sluice/api/services/api-key-service';
 import { parseConfig } from '@sluice/config/env';
 import { createProducerConnection } from '@sluice/jobs/redis';
 import { createLogger } from '@sluice/logger/logger';
+import { createLeasedLimiter } from '@sluice/rate-limit/leased-limiter';
 import { testRedisUrl } from '@sluice/testing/test-env';
 import Fastify from 'fastify';
 

@@ -4,6 +4,7 @@ import type { DeliveryCeiling } from './ceilings.ts';
 import type { EndToEndResult, MaximumResult } from './end-to-end.ts';
 import type { SeededHistory } from './history.ts';
 import type { IngestResult } from './ingest.ts';
+import type { PurgeDuringResult } from './purge.ts';
 import { round } from './stats.ts';
 
 /** The one table the bench prints (Markdown, so the README can show it as is) and results.json. */
@@ -12,8 +13,16 @@ export interface BenchResults {
   ingest: { sluice: IngestResult; ceiling: IngestResult };
   delivery: { standardCeiling: DeliveryCeiling; fifoCeiling: DeliveryCeiling };
   endToEnd: { standard: EndToEndResult; fifo: EndToEndResult };
-  /** The standard end to end again, after `seeded` delivered events of history: ratio = with / fresh. */
-  history: { seeded: SeededHistory; standard: EndToEndResult; ratio: number };
+  /**
+   * The standard end to end again, after `seeded` delivered events of history: ratio = with / fresh;
+   * and once more while retention purges that history: withPurge.ratio = during the purge / with history.
+   */
+  history: {
+    seeded: SeededHistory;
+    standard: EndToEndResult;
+    ratio: number;
+    withPurge: EndToEndResult & { purge: PurgeDuringResult; ratio: number };
+  };
   /** The standard maximum with two worker processes, right after it was measured with one: ratio = two / one. */
   scaleOut: { oneWorker: number; twoWorkers: MaximumResult; ratio: number };
 }
@@ -27,6 +36,7 @@ export const targets = {
   redisCommandsPerMessage: 3,
   pgStatementsPerMessage: 0.5,
   historyRatio: 0.9,
+  purgeRatio: 0.9,
   scaleOutRatio: 1.0,
 };
 
@@ -80,6 +90,7 @@ export function verdicts(results: BenchResults) {
     redisCommands: worst(perMessage.map((p) => p.redisCommandsExecuted)) <= targets.redisCommandsPerMessage,
     pgStatements: worst(perMessage.map((p) => p.pgStatements)) <= targets.pgStatementsPerMessage,
     history: results.history.ratio >= targets.historyRatio,
+    purge: results.history.withPurge.ratio >= targets.purgeRatio,
     scaleOut: results.scaleOut.ratio >= targets.scaleOutRatio,
   };
 }
@@ -98,7 +109,7 @@ export function renderTable(results: BenchResults): string {
     Object.entries(used)
       .map(([name, value]) => `${name} ${value.toFixed(2)}`)
       .join(', ');
-  const { seeded } = results.history;
+  const { seeded, withPurge } = results.history;
   const rows = [
     ['measure', 'Sluice', 'ceiling', 'Sluice / ceiling', 'target'],
     [
@@ -159,6 +170,13 @@ export function renderTable(results: BenchResults): string {
       n(standard.maxEventsPerSecond),
       pct(results.history.ratio),
       `≥ 90% of fresh: ${verdict(met.history)}`,
+    ],
+    [
+      `end to end, standard, while retention purges that history (${n(withPurge.purge.eventsPerSecond)} events/s deleted${withPurge.purge.completedEarly ? ', all of it before the phase ended' : ''}): events/s`,
+      n(withPurge.maxEventsPerSecond),
+      n(results.history.standard.maxEventsPerSecond),
+      pct(withPurge.ratio),
+      `≥ 90% of without: ${verdict(met.purge)}`,
     ],
     [
       'end to end, standard, two worker processes: events/s',

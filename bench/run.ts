@@ -7,14 +7,16 @@ import { FIFO_CUSTOMER, STANDARD_CUSTOMER } from './events.ts';
 import { seedHistory } from './history.ts';
 import { measureIngest } from './ingest.ts';
 import { benchFile } from './processes.ts';
+import { startPurge } from './purge.ts';
 import { type BenchResults, describeMachine, renderTable, targets, verdicts } from './report.ts';
 import { settings } from './settings.ts';
 
 /**
  * `npm run bench`: starts Sluice (API and worker processes) against PostgreSQL, a private
  * Redis and fauxqs on loopback, measures ingest, end-to-end delivery and their ceilings in
- * one run, then the standard end to end with two worker processes and again after millions of
- * delivered events of history; prints one table and writes bench/results.json. BENCH_QUICK=1
+ * one run, then the standard end to end with two worker processes, again after millions of
+ * delivered events of history, and once more while retention purges that history; prints one
+ * table and writes bench/results.json. BENCH_QUICK=1
  * shortens every phase and the history for a smoke test (its figures are not comparable).
  */
 
@@ -101,11 +103,21 @@ try {
     log,
   );
   log(`history: seeded in ${seeded.seconds} s (${seeded.megabytes} MB); end to end: standard queue again`);
+  const seededAt = new Date();
   const withHistory = await measureEndToEnd(environment, meter, {
     ...e2e,
     customer: STANDARD_CUSTOMER,
     queueName: 'bench-standard',
   });
+  log('history: end to end, standard queue, while retention purges the history');
+  const purge = startPurge(environment, seededAt);
+  const duringPurge = await measureEndToEnd(environment, meter, {
+    ...e2e,
+    customer: STANDARD_CUSTOMER,
+    queueName: 'bench-standard',
+  });
+  const purged = await purge.stop();
+  log(`history: purged ${purged.events.toLocaleString('en-US')} events in ${purged.seconds} s`);
 
   const results: BenchResults = {
     ingest,
@@ -115,6 +127,11 @@ try {
       seeded,
       standard: withHistory,
       ratio: withHistory.maxEventsPerSecond / standard.maxEventsPerSecond,
+      withPurge: {
+        ...duringPurge,
+        purge: purged,
+        ratio: duringPurge.maxEventsPerSecond / withHistory.maxEventsPerSecond,
+      },
     },
     scaleOut: {
       oneWorker: standard.maxEventsPerSecond,
@@ -138,7 +155,7 @@ try {
     `\n${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres}, ${machine.redis}`,
   );
   for (const note of notes) console.log(`- ${note}`);
-  if (![standard, fifo, twoWorkers, withHistory].every((phase) => phase.allArrived)) {
+  if (![standard, fifo, twoWorkers, withHistory, duringPurge].every((phase) => phase.allArrived)) {
     console.log('- WARNING: not every accepted event arrived in its queue within the wait; see results.json.');
   }
 } catch (error) {

@@ -13,6 +13,7 @@ import { createDestinationsRepository } from '@sluice/db/repositories/destinatio
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createEventsRepository } from '@sluice/db/repositories/events-repository';
+import { createFifoHolds } from '@sluice/db/repositories/fifo-holds';
 import { createSealedSecrets } from '@sluice/db/repositories/sealed-secrets';
 import { accessChangesSince, createTenantLimitsRepository } from '@sluice/db/repositories/tenant-limits-repository';
 import { createTenantsRepository } from '@sluice/db/repositories/tenants-repository';
@@ -58,7 +59,11 @@ export function createApiServices(deps: ServiceDeps) {
   const destinations = createDestinationsRepository(executor);
   const dlq = createDlqRepository(executor);
   const replays = createDlqReplaysRepository(executor);
-  const metrics = createApiMetrics({ backlog: () => deliveries.backlogByType() });
+  const holds = createFifoHolds(executor);
+  const metrics = createApiMetrics({
+    backlog: () => deliveries.backlogByType(),
+    heldGroups: () => holds.heldGroupsByDestination(),
+  });
   const jobs = createJobProducer(deps.redis);
   const resolver = createDestinationResolver({ endpoints: deps.config.awsEndpoints, ...deps.aws });
   const fanOutWakes = createWakeUps<string>({
@@ -113,6 +118,8 @@ export function createApiServices(deps: ServiceDeps) {
     events: createEventService({ events, deliveries, wakeFanOut: fanOutWakes.wake, metrics }),
     destinations: createDestinationService({
       destinations,
+      database: deps.database,
+      holds,
       health: createDestinationHealthRepository(executor),
       aws: deps.aws,
       resolver,
@@ -134,7 +141,8 @@ export function createApiServices(deps: ServiceDeps) {
       database: deps.database,
       dlq,
       replays,
-      replay: createReplayService({ database: deps.database, dlq, replays, queue: createDeliveryQueue() }),
+      replay: createReplayService({ database: deps.database, dlq, replays, queue: createDeliveryQueue(), holds }),
+      holds,
       events,
       deliveries,
       jobs,

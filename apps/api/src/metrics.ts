@@ -2,7 +2,11 @@ import { destinationTypeSchema } from '@sluice/contracts/destinations';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The API process's Prometheus registry. Delivery metrics join it from PostgreSQL at scrape time. */
-export function createApiMetrics(deps: { backlog: () => Promise<{ type: string; pending: number; dead: number }[]> }) {
+export function createApiMetrics(deps: {
+  backlog: () => Promise<{ type: string; pending: number; dead: number }[]>;
+  /** FIFO groups held behind a dead head, per destination that has any. */
+  heldGroups: () => Promise<{ destinationId: string; type: string; groups: number }[]>;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sluice_api_' });
   // One query per scrape feeds both gauges; PostgreSQL is the truth for what is outstanding.
@@ -35,6 +39,18 @@ export function createApiMetrics(deps: { backlog: () => Promise<{ type: string; 
     registers: [registry],
     async collect() {
       for (const row of await backlog()) this.set({ type: row.type }, row.dead);
+    },
+  });
+  new Gauge({
+    name: 'sluice_fifo_held_groups',
+    help: 'FIFO groups held behind a dead message (fifo.onDeadLetter "hold"), per destination that has any',
+    labelNames: ['destination_id', 'type'],
+    registers: [registry],
+    async collect() {
+      const rows = await deps.heldGroups();
+      // A destination whose groups all went again leaves the series (a label set per held destination only).
+      this.reset();
+      for (const row of rows) this.set({ destination_id: row.destinationId, type: row.type }, row.groups);
     },
   });
   return {

@@ -44,7 +44,10 @@ describe('POST /v1/destinations and GET /v1/destinations/{id}', () => {
       enabled: true,
       status: 'active',
       retry: { maxAttempts: null, maxAgeSeconds: 86_400 },
+      rateLimit: null,
       alerts: { dlqOpenAbove: 10, oldestPendingSecondsAbove: 900, failingForSeconds: 300 },
+      // A standard queue has no groups to hold.
+      fifo: null,
       health: { state: 'healthy', since: created.createdAt, detail: 'Nothing sent yet.' },
       createdAt: isoTimestamp,
       updatedAt: isoTimestamp,
@@ -64,6 +67,7 @@ describe('POST /v1/destinations and GET /v1/destinations/{id}', () => {
       messageGroupIdField: 'customerExternalId',
     });
     expect(fifo.eventTypes).toBeNull();
+    expect(fifo.fifo).toEqual({ onDeadLetter: 'skip' });
     const sns = await h.create({ type: 'sns', config: { topicArn: `${AWS_TOPIC_ARN}.fifo` } });
     expect(sns.config).toMatchObject({ region: 'us-east-1', messageGroupIdField: 'customerExternalId' });
     const kinesis = await h.create({

@@ -39,13 +39,13 @@ export function createBulkReplayRunner(deps: {
   rate?: Partial<ReplayRate>;
 }) {
   const rate = { ...defaultReplayRate, ...deps.rate };
-  return async function run(replayId: string): Promise<{ again: boolean; delayMs?: number }> {
+  return async function run(replayId: string): Promise<{ again: boolean; againInMs?: number }> {
     const scope = await deps.replays.scopeOf(replayId);
     if (!scope) return { again: false };
     const tenantId = 'allTenants' in scope ? null : scope.tenantId;
     const tenantKey = tenantId ?? ALL_TENANTS;
     const release = deps.shares.tryTake(tenantKey);
-    if (!release) return { again: true, delayMs: AT_SHARE_DELAY_MS };
+    if (!release) return { again: true, againInMs: AT_SHARE_DELAY_MS };
     try {
       // The tenant's rate, split between its replays that are running (in any process).
       const perReplay = rate.entriesPerSecond / Math.max(1, await deps.replays.countRunning(tenantId));

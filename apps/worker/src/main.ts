@@ -33,6 +33,7 @@ const workers = startWorkers({
   logger,
   drain: { leaseMs: config.DELIVERY_LEASE_SECONDS * 1000 },
   drainSlotsPerTenant: config.DRAIN_SLOTS_PER_TENANT,
+  retention: { retentionDays: config.RETENTION_DAYS, auditRetentionDays: config.AUDIT_RETENTION_DAYS },
 });
 const metricsServer = config.WORKER_METRICS_PORT
   ? workers.metrics.serve(config.HOST, config.WORKER_METRICS_PORT)

@@ -11,8 +11,10 @@ import { createDestinationsRepository } from '@sluice/db/repositories/destinatio
 import { createDlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import { createDlqRepository } from '@sluice/db/repositories/dlq-repository';
 import { createDueWork } from '@sluice/db/repositories/due-work';
+import { createFifoHolds } from '@sluice/db/repositories/fifo-holds';
 import { createOutboxRepository } from '@sluice/db/repositories/outbox-repository';
 import { createRegroup } from '@sluice/db/repositories/regroup';
+import { createRetention } from '@sluice/db/repositories/retention';
 import { createSealedSecrets } from '@sluice/db/repositories/sealed-secrets';
 import { type AlertEvaluatorOptions, createAlertEvaluator } from '@sluice/delivery/alert-evaluator';
 import { createHealthTracker } from '@sluice/delivery/destination-health';
@@ -25,12 +27,14 @@ import { jobCatalog } from '@sluice/jobs/catalog';
 import { startCatalogWorkers } from '@sluice/jobs/catalog-workers';
 import { createJobProducer } from '@sluice/jobs/producer';
 import type { Logger } from '@sluice/logger/logger';
+import { createSendRateLimiter } from '@sluice/rate-limit/send-rate';
 import type { Redis } from 'ioredis';
 import { createBulkReplayRunner, type ReplayRate } from './bulk-replay-runner.ts';
 import { createDestinationInspector, type InspectorOptions } from './destination-inspector.ts';
 import { createDueWorkPoller } from './due-work-poller.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { createPeriodicTask } from './periodic-task.ts';
+import { createRetentionTask, type RetentionOptions } from './retention-task.ts';
 import { createSecretResealer, type ResealerOptions } from './secret-resealer.ts';
 import { createSweeper, type SweeperOptions } from './sweeper.ts';
 import { createTenantShares } from './tenant-shares.ts';
@@ -59,11 +63,12 @@ export interface WorkerDeps {
   inspector?: Partial<InspectorOptions>;
   resealer?: Partial<ResealerOptions>;
   alerts?: Partial<AlertEvaluatorOptions> & { intervalMs?: number };
+  retention?: Partial<RetentionOptions>;
 }
 
 /**
  * Starts every consumer, the due-work poller, the sweeper and the maintenance passes (destination
- * inspection, secret re-sealing); close() lets in-flight work finish first.
+ * inspection, secret re-sealing, retention); close() lets in-flight work finish first.
  */
 export function startWorkers(deps: WorkerDeps) {
   const { executor } = deps.database;
@@ -92,6 +97,8 @@ export function startWorkers(deps: WorkerDeps) {
     claims: createDeliveryClaims(executor),
     outcomes: createDeliveryOutcomes(executor),
     resolver,
+    // The fail-fast connection: a drain must not hang on a Redis that does not answer.
+    sendRate: createSendRateLimiter({ redis: deps.producerRedis, logger: deps.logger }),
     metrics: metrics.drain,
     logger: deps.logger,
     health: createHealthTracker({ health: createDestinationHealthRepository(executor), logger: deps.logger }),
@@ -110,7 +117,13 @@ export function startWorkers(deps: WorkerDeps) {
   const replayShares = createTenantShares(jobCatalog.dlqReplay.worker.concurrency);
   const runBulkReplay = createBulkReplayRunner({
     replays,
-    replay: createReplayService({ database: deps.database, dlq: createDlqRepository(executor), replays, queue }),
+    replay: createReplayService({
+      database: deps.database,
+      dlq: createDlqRepository(executor),
+      replays,
+      queue,
+      holds: createFifoHolds(executor),
+    }),
     jobs,
     shares: replayShares,
     isStopping,
@@ -134,7 +147,7 @@ export function startWorkers(deps: WorkerDeps) {
       },
       async drain({ tenantId, destinationId }) {
         const release = drainShares.tryTake(tenantId);
-        if (!release) return { again: true, delayMs: DRAIN_AT_SHARE_DELAY_MS };
+        if (!release) return { again: true, againInMs: DRAIN_AT_SHARE_DELAY_MS };
         const started = Date.now();
         // Past its share (another tenant came), or past a short turn while the tenant's other
         // destinations wait for a slot, the drain ends at its next round and goes to the back.
@@ -143,7 +156,7 @@ export function startWorkers(deps: WorkerDeps) {
           (Date.now() - started > CONTENDED_TURN_MS && drainShares.contended(tenantId));
         try {
           const result = await drain.drain(tenantId, destinationId, () => isStopping() || yieldTurn());
-          return { again: result.more };
+          return { again: result.more, againInMs: result.retryInMs };
         } finally {
           release();
         }
@@ -203,21 +216,37 @@ export function startWorkers(deps: WorkerDeps) {
     intervalMs: deps.alerts?.intervalMs ?? 5_000,
     logger: deps.logger,
   });
+  const retention = createRetentionTask({
+    database: deps.database,
+    retention: createRetention(executor),
+    logger: deps.logger,
+    isStopping,
+    options: deps.retention,
+  });
   poller.start();
   sweeper.start();
   inspector.start();
   resealer.start();
   alertWatch.start();
+  retention.start();
 
   return {
     sweeper,
     poller,
     inspector,
     resealer,
+    retention,
     metrics,
     async close() {
       stopping = true;
-      await Promise.all([sweeper.stop(), poller.stop(), inspector.stop(), resealer.stop(), alertWatch.stop()]);
+      await Promise.all([
+        sweeper.stop(),
+        poller.stop(),
+        inspector.stop(),
+        resealer.stop(),
+        alertWatch.stop(),
+        retention.stop(),
+      ]);
       // Worker.close() waits for active jobs; drains stop claiming and finish the batches in flight.
       await Promise.all(workers.map((worker) => worker.close()));
       await jobs.close();

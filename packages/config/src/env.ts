@@ -80,6 +80,11 @@ export const envSchema = z
     // Drains one tenant may run at once in a worker process (of 16), even alone: past a few, the
     // process is busy and more drains only make other tenants' deliveries wait (see README).
     DRAIN_SLOTS_PER_TENANT: z.coerce.number().int().min(1).max(16).default(4),
+    // Events whose deliveries are all delivered or discarded are deleted this many days after they
+    // were received (with their deliveries and attempt logs); their idempotency keys become free.
+    RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
+    // Audit rows (who replayed or discarded what) are kept this many days.
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
     // The worker's Prometheus endpoint (delivery outcomes, send latency); 0 turns it off.
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -56,6 +56,18 @@ describe('configuration', () => {
     );
   });
 
+  it('keeps events 30 days and audit rows 365 unless told otherwise, in whole positive days', () => {
+    expect(parseConfig({})).toMatchObject({ RETENTION_DAYS: 30, AUDIT_RETENTION_DAYS: 365 });
+    expect(parseConfig({ RETENTION_DAYS: '7', AUDIT_RETENTION_DAYS: '730' })).toMatchObject({
+      RETENTION_DAYS: 7,
+      AUDIT_RETENTION_DAYS: 730,
+    });
+    for (const bad of ['0', '-1', '1.5', 'forever']) {
+      const named = problemsOf({ RETENTION_DAYS: bad, AUDIT_RETENTION_DAYS: bad }).map((line) => line.split(' ')[0]);
+      expect(named.sort()).toEqual(['AUDIT_RETENTION_DAYS', 'RETENTION_DAYS']);
+    }
+  });
+
   it('accepts a production setup with its own key, and derives per-service AWS endpoints', () => {
     const config = parseConfig({
       NODE_ENV: 'production',

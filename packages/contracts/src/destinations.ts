@@ -83,6 +83,43 @@ const retrySchema = z.strictObject({
     .optional(),
 });
 
+export const fifoDeadLetterPolicySchema = z.enum(['skip', 'hold']);
+
+export const fifoSettingsSchema = z
+  .strictObject({
+    onDeadLetter: fifoDeadLetterPolicySchema.meta({
+      description:
+        'skip: a dead message goes to the dead-letter queue and its group goes on (a replay is sent behind what ' +
+        'the group has pending). hold: the group stops behind its dead message; its later messages wait ' +
+        '(lastError.code group_held, no attempts, no retry window used) until the entry is replayed (then sent ' +
+        'first, in its original turn) or discarded. Other groups never wait.',
+    }),
+  })
+  .meta({
+    id: 'FifoSettings',
+    description: 'FIFO SQS queues and SNS topics only: what a message group does when its head dies',
+    examples: [{ onDeadLetter: 'hold' }],
+  });
+
+export const MAX_RATE_LIMIT_PER_SECOND = 100_000;
+
+const rateLimitSchema = z
+  .strictObject({
+    perSecond: z.number().int('must be a whole number').min(1).max(MAX_RATE_LIMIT_PER_SECOND).meta({
+      description: 'Messages sent per second at most, summed over every worker',
+    }),
+  })
+  .meta({
+    id: 'RateLimit',
+    description:
+      'How fast Sluice sends to the destination, over all worker processes: a token bucket of perSecond tokens ' +
+      'a second that holds at most a tenth of a second of them (the burst, at least 1; after a quiet spell it ' +
+      'starts with one), so any one-second window sees at most perSecond plus that burst. Whatever it says, while AWS throttles the destination Sluice slows down ' +
+      'by itself (the rate halves on throttling and grows back on success) until it recovers; messages ' +
+      'throttled on the way are retried without using up their retry.maxAttempts.',
+    examples: [{ perSecond: 50 }],
+  });
+
 const destinationFields = {
   name: z.string().trim().min(1).max(200),
   // Checked against the type's own schema by the destination service (its errors name config.<field>).
@@ -99,7 +136,11 @@ const destinationFields = {
   }),
   enabled: z.boolean().optional(),
   retry: retrySchema.nullable().optional().meta({ description: 'Defaults: no attempt limit, 24 hours' }),
+  rateLimit: rateLimitSchema.nullable().optional().meta({ description: 'Absent or null: no limit of its own' }),
   alerts: alertRulesInputSchema.optional(),
+  fifo: fifoSettingsSchema
+    .optional()
+    .meta({ description: 'FIFO queues and topics only; default { onDeadLetter: "skip" }' }),
 };
 
 export const createDestinationSchema = z
@@ -147,7 +188,16 @@ export const updateDestinationSchema = z
     eventTypes: destinationFields.eventTypes,
     enabled: destinationFields.enabled,
     retry: destinationFields.retry,
+    rateLimit: destinationFields.rateLimit.meta({ description: 'Replaces the rate limit; null removes it' }),
     alerts: destinationFields.alerts,
+    fifo: fifoSettingsSchema
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          'FIFO queues and topics only; null: the default (skip). The change applies to deliveries still pending: ' +
+          'back to skip, every held group goes on at once.',
+      }),
   })
   .meta({ id: 'DestinationUpdate' });
 
@@ -211,7 +261,12 @@ export const destinationSchema = z
     enabled: z.boolean(),
     status: z.enum(['active', 'paused', 'disabled']),
     retry: z.object({ maxAttempts: z.number().int().nullable(), maxAgeSeconds: z.number().int() }),
+    rateLimit: rateLimitSchema.nullable().meta({ description: 'null: no limit of its own' }),
     alerts: alertRulesSchema,
+    fifo: z
+      .object({ onDeadLetter: fifoDeadLetterPolicySchema })
+      .nullable()
+      .meta({ description: 'FIFO queues and topics: the dead-letter policy of their groups; null for others' }),
     health: destinationHealthSchema,
     createdAt: timestampSchema,
     updatedAt: timestampSchema,

@@ -20,6 +20,10 @@ export const dlqFiltersSchema = z.object({
   reason: dlqReasonSchema.optional(),
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Entries created at or after' }),
   to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Entries created at or before' }),
+  // A string in the body too, so the list's query and a bulk replay's body read the same.
+  holdsGroup: z.enum(['true', 'false']).optional().meta({
+    description: 'true: only entries that hold their FIFO group (fifo.onDeadLetter "hold"); false: only the others',
+  }),
 });
 
 /** The operator may narrow any DLQ call to one tenant. */
@@ -44,6 +48,15 @@ export const dlqEntrySchema = z
     }),
     createdAt: timestampSchema,
     replayCount: z.number().int(),
+    holdsGroup: z.boolean().meta({
+      description:
+        'The dead message holds its FIFO group (fifo.onDeadLetter "hold"): the group waits until this entry is ' +
+        'replayed (sent first, in its original turn) or discarded',
+    }),
+    waitingBehind: z
+      .number()
+      .int()
+      .meta({ description: 'How many messages of the group wait behind this entry (0 unless holdsGroup)' }),
   })
   .meta({ id: 'DlqEntry' });
 

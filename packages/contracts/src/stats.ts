@@ -45,7 +45,11 @@ export const statsSchema = z
         latencyP99Ms: z.number().nullable(),
       }),
     ),
-    pending: z.number().int().meta({ description: 'Deliveries waiting or retrying now' }),
+    pending: z.number().int().meta({ description: 'Deliveries waiting or retrying now (held ones included)' }),
+    held: z.number().int().meta({
+      description:
+        'Of those, deliveries waiting behind a held FIFO group (fifo.onDeadLetter "hold") for a replay or discard',
+    }),
     oldestPendingAt: timestampSchema.nullable(),
     dlqOpen: z.number().int().meta({ description: 'Open dead-letter entries now' }),
   })

@@ -52,7 +52,7 @@ export interface HealthTrackerOptions {
  * never fails the drain.
  */
 export function createHealthTracker(deps: {
-  health: Pick<DestinationHealthRepository, 'record'>;
+  health: Pick<DestinationHealthRepository, 'record' | 'markSlowed'>;
   logger: Logger;
   options?: Partial<HealthTrackerOptions>;
 }) {
@@ -76,6 +76,15 @@ export function createHealthTracker(deps: {
       if (seen.size > options.maxRemembered) {
         const oldest = seen.keys().next().value;
         if (oldest !== undefined) seen.delete(oldest);
+      }
+    },
+
+    /** Tells every worker's drains that the destination is slowed down until then (null: lifted); failures are logged. */
+    async markSlowed(destination: { id: string; tenantId: string }, until: Date | null): Promise<void> {
+      try {
+        await deps.health.markSlowed(destination.tenantId, destination.id, until);
+      } catch (error) {
+        deps.logger.warn({ err: error, destinationId: destination.id }, 'could not record the destination slowdown');
       }
     },
   };

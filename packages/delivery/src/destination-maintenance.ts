@@ -110,6 +110,16 @@ export function createDestinationMaintenance(deps: {
           bytes: options.pageBytes,
         });
       }
+      // Dead heads that hold their groups move with them: the rebuilt groups stay held where they fall.
+      after = '00000000-0000-0000-0000-000000000000';
+      while (after !== null) {
+        after = await deps.regroup.rekeyHoldingPage(
+          destinationId,
+          (event) => destination.orderingKey(event),
+          after,
+          options.batchSize,
+        );
+      }
       await deps.regroup.rebuildGroups(destinationId);
       return (await deps.destinations.finishRegrouping(tenantId, destinationId, row.regroupingAt)) ? 'done' : 'waiting';
     },

@@ -9,6 +9,7 @@ import {
 } from '@sluice/destinations/resolver';
 import type { DeliveryOutcome } from '@sluice/destinations/types';
 import type { Logger } from '@sluice/logger/logger';
+import type { SendRateLimiter } from '@sluice/rate-limit/send-rate';
 import { inSpan } from '@sluice/telemetry/spans';
 import { type HealthTracker, healthOfRound } from './destination-health.ts';
 import { decideOutcome, decideUnusable, UNUSABLE_RECHECK_MS } from './outcome-decision.ts';
@@ -27,6 +28,9 @@ export interface DrainOptions {
   timeBudgetMs: number;
 }
 
+/** How long every worker's drains keep asking Redis about a slowdown after the last throttling (its TTL there). */
+const SLOWDOWN_REMEMBERED_MS = 600_000;
+
 export const defaultDrainOptions: DrainOptions = {
   leaseMs: 60_000,
   claimLimit: 200,
@@ -44,18 +48,22 @@ export interface DrainResult {
   sent: number;
   /** True when due work remains that this drain left for the next one. */
   more: boolean;
+  /** With `more`: the next drain should not start before this (the destination's send rate has no tokens yet). */
+  retryInMs?: number;
 }
 
 /** Sends one destination's due deliveries, round after round, until none is due or the time is up. */
 export function createDrainService(deps: {
-  destinations: Pick<DestinationsRepository, 'getIncludingDeleted'>;
+  destinations: Pick<DestinationsRepository, 'getForDrain'>;
   claims: DeliveryClaims;
   outcomes: DeliveryOutcomes;
   resolver: Pick<DestinationResolver, 'resolve'>;
+  /** The destination's rateLimit and its slowdown while AWS throttles it, over all workers. */
+  sendRate: Pick<SendRateLimiter, 'acquire' | 'throttled'>;
   metrics: DrainMetrics;
   logger: Logger;
   /** Records health transitions (alerts, destination views); see destination-health.ts. */
-  health?: Pick<HealthTracker, 'observe'>;
+  health?: Pick<HealthTracker, 'observe' | 'markSlowed'>;
   options?: Partial<DrainOptions>;
 }) {
   const options = { ...defaultDrainOptions, ...deps.options };
@@ -150,6 +158,7 @@ export function createDrainService(deps: {
     await deps.health?.observe(row, healthOfRound(answered.map((a) => a.outcome)));
     return {
       sent: recorded.filter((r) => r.kind === 'delivered').length,
+      attempted: lanes.sent.reduce((sum, s) => sum + s.result.outcomes.length, 0),
       throttled: answered.some(({ outcome }) => !outcome.ok && outcome.failure.category === 'throttled'),
     };
   }
@@ -160,7 +169,7 @@ export function createDrainService(deps: {
       destinationId: string,
       shouldStop: () => boolean = () => false,
     ): Promise<DrainResult> {
-      const row = await deps.destinations.getIncludingDeleted(tenantId, destinationId);
+      const row = await deps.destinations.getForDrain(tenantId, destinationId);
       // Paused, disabled, deleted and regrouping destinations keep their deliveries where they are;
       // so do those changed after this read: the claims below then take nothing (delivery-claims).
       if (!row || row.deletedAt || !row.enabled || row.pausedAt || row.regroupingAt) return { sent: 0, more: false };
@@ -171,13 +180,29 @@ export function createDrainService(deps: {
         if (!(error instanceof UnusableDestinationError)) throw error;
         return { sent: 0, more: await holdUnusable(row, error) };
       }
+      const pace = { id: row.id, perSecond: row.rateLimitPerSecond, slowedDown: row.slowedDown };
+      let markedSlowed = row.slowedDown;
       let sent = 0;
-      const deadline = Date.now() + options.timeBudgetMs;
+      let attempted = 0;
+      let succeeded = false;
+      const startedAt = Date.now();
+      const deadline = startedAt + options.timeBudgetMs;
       while (!shouldStop()) {
         if (Date.now() > deadline) return { sent, more: true };
+        // A claim takes no more messages than the send rate allows now (no Redis call for a
+        // destination without rateLimit that is not slowed down); with no tokens, the drain comes
+        // back when they are due rather than waiting here.
+        const allowance = await deps.sendRate.acquire(pace, options.claimLimit, succeeded);
+        // Lifted (Redis says so): the other workers' drains need not ask Redis any more.
+        if (markedSlowed && allowance.slowedTo === null) {
+          markedSlowed = false;
+          await deps.health?.markSlowed(row, null);
+        }
+        if (allowance.granted === 0) return { sent, more: true, retryInMs: allowance.dueInMs };
+        const roundLimits = allowance.granted < limits.rows ? { ...limits, rows: allowance.granted } : limits;
         const claimed = resolved.destination.isFifo
-          ? await deps.claims.claimGroupHeads(row, limits)
-          : await deps.claims.claimDue(row, limits);
+          ? await deps.claims.claimGroupHeads(row, roundLimits)
+          : await deps.claims.claimDue(row, roundLimits);
         if (claimed.length === 0) return { sent, more: false };
         // Each round is a span (no-op while tracing is off).
         const round = await inSpan(
@@ -192,8 +217,16 @@ export function createDrainService(deps: {
           () => sendRound(row, resolved, claimed),
         );
         sent += round.sent;
-        // A throttled destination backs off as a whole; its retries come due on their own.
-        if (round.throttled) return { sent, more: false };
+        attempted += round.attempted;
+        // A throttled destination slows down for every worker (its rate halves) and backs off as a
+        // whole; its retries come due on their own. What this drain sent a second is where an
+        // unlimited destination's slowdown starts.
+        if (round.throttled) {
+          await deps.sendRate.throttled(pace, (attempted * 1000) / Math.max(1000, Date.now() - startedAt));
+          await deps.health?.markSlowed(row, new Date(Date.now() + SLOWDOWN_REMEMBERED_MS));
+          return { sent, more: false };
+        }
+        succeeded = round.sent > 0;
       }
       return { sent, more: true };
     },

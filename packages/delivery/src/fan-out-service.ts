@@ -1,4 +1,5 @@
 import type { DatabaseHandle, Executor } from '@sluice/db/client';
+import { isLockConflict, retryOnLockConflict } from '@sluice/db/conflict-retry';
 import { newId } from '@sluice/db/ids';
 import type { DeliveryQueue, PlannedDelivery } from '@sluice/db/repositories/delivery-queue';
 import type { DestinationsRepository } from '@sluice/db/repositories/destinations-repository';
@@ -109,7 +110,9 @@ export function createFanOutService(deps: {
    */
   async function fanOutIsolating(tenantId: string, seqs: number[], result: FanOutResult): Promise<void> {
     try {
-      const done = await deps.database.transaction((tx) => fanOutBatch(tx, tenantId, new Set(seqs)));
+      const done = await retryOnLockConflict(() =>
+        deps.database.transaction((tx) => fanOutBatch(tx, tenantId, new Set(seqs))),
+      );
       result.events += done.events.length;
       for (const p of done.planned) result.destinations.add(p.destinationId);
     } catch (error) {
@@ -141,8 +144,12 @@ export function createFanOutService(deps: {
         let done: Awaited<ReturnType<typeof fanOutBatch>>;
         try {
           // A span per batch, and one in each event's trace (no-op while tracing is off).
-          done = await traceFanOutBatch(tenantId, () => deps.database.transaction((tx) => fanOutBatch(tx, tenantId)));
+          done = await traceFanOutBatch(tenantId, () =>
+            retryOnLockConflict(() => deps.database.transaction((tx) => fanOutBatch(tx, tenantId))),
+          );
         } catch (error) {
+          // Contention is no event's fault: the job fails and runs again, nothing is deferred.
+          if (isLockConflict(error)) throw error;
           deps.logger.warn({ err: error, tenantId }, 'fan-out batch failed: isolating the event that breaks it');
           const claimed = await deps.database.transaction((tx) =>
             deps.outbox.claim(tx, tenantId, options.batchSize, options.batchBytes),

@@ -1,7 +1,7 @@
 import type { LastError } from '@sluice/db/schema/deliveries';
 import type { DlqReason } from '@sluice/db/schema/dlq';
 import type { DeliveryOutcome } from '@sluice/destinations/types';
-import { nextAttemptAt } from './retry-policy.ts';
+import { backoffMs, nextAttemptAt } from './retry-policy.ts';
 
 /**
  * What happens to a delivery after an attempt: a function of the claim, the outcome, the
@@ -17,7 +17,7 @@ export interface ClaimFacts {
 
 export type Decision =
   | { kind: 'delivered'; providerMessageId?: string | undefined }
-  | { kind: 'retry'; error: LastError; nextAttemptAt: Date }
+  | { kind: 'retry'; error: LastError; nextAttemptAt: Date; uncounted?: boolean }
   | { kind: 'dead'; error: LastError; reason: DlqReason };
 
 export function decideOutcome(
@@ -33,6 +33,14 @@ export function decideOutcome(
   if (failure.category === 'too_large') return { kind: 'dead', error, reason: 'payload_too_large' };
   if (failure.category === 'transform_failed') return { kind: 'dead', error, reason: 'transform_failed' };
   if (failure.kind === 'permanent') return { kind: 'dead', error, reason: 'permanent_error' };
+  if (failure.category === 'throttled') {
+    // AWS slowing the destination down is not this message's failure: the destination's send
+    // rate slows down instead (send-rate.ts), and the message is due again within a second,
+    // its attempt logged but not counted against maxAttempts (its retry window still holds).
+    const next = new Date(now.getTime() + backoffMs(1, random));
+    if (next > claimed.expiresAt) return { kind: 'dead', error, reason: 'retries_exhausted' };
+    return { kind: 'retry', error, nextAttemptAt: next, uncounted: true };
+  }
   // Retry limits count from the last replay: a replayed delivery gets a fresh round.
   const attemptNo = claimed.attempts + 1 - claimed.retryBase;
   const next = nextAttemptAt(attemptNo, { maxAttempts: limits.maxAttempts, expiresAt: claimed.expiresAt }, now, random);

@@ -3,22 +3,29 @@ import type { DeliveryQueue } from '@sluice/db/repositories/delivery-queue';
 import type { DlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import type { DlqRepository, DlqScope, ReplayCandidate } from '@sluice/db/repositories/dlq-repository';
 import type { DestinationRef } from '@sluice/db/repositories/due-work';
+import type { FifoHolds } from '@sluice/db/repositories/fifo-holds';
 
 export type ReplayOutcome =
-  | { entryId: string; status: 'replayed'; deliveryId: string }
+  | { entryId: string; status: 'replayed'; deliveryId: string; holdsGroup: boolean }
   | { entryId: string; status: 'destination_deleted' | 'destination_disabled' };
 
 /** Whether a locked, open entry of a dead delivery can go back in line now. */
 export function decideReplay(candidate: ReplayCandidate): ReplayOutcome {
   if (candidate.destinationDeleted) return { entryId: candidate.entryId, status: 'destination_deleted' };
   if (!candidate.destinationEnabled) return { entryId: candidate.entryId, status: 'destination_disabled' };
-  return { entryId: candidate.entryId, status: 'replayed', deliveryId: candidate.deliveryId };
+  return {
+    entryId: candidate.entryId,
+    status: 'replayed',
+    deliveryId: candidate.deliveryId,
+    holdsGroup: candidate.holdsGroup,
+  };
 }
 
 /**
  * Replays dead-letter entries, one or a bulk replay's chunk, in one transaction: take the
  * chunk's items (bulk), lock the entries that can be replayed, decide, put their deliveries
- * back in line, mark the entries replaying and count the chunk. A crash loses or doubles no
+ * back in line (one that holds its FIFO group at its own turn, first in the group; any other at
+ * the back), mark the entries replaying and count the chunk. A crash loses or doubles no
  * count; an entry that is not open (resolved, discarded, replaying) is simply not among the
  * outcomes. Answers the outcomes and the destinations whose drains to wake.
  */
@@ -27,6 +34,7 @@ export function createReplayService(deps: {
   dlq: Pick<DlqRepository, 'lockReplayable' | 'markReplaying'>;
   replays: Pick<DlqReplaysRepository, 'takeItems' | 'countProgress'>;
   queue: Pick<DeliveryQueue, 'requeueDead'>;
+  holds: Pick<FifoHolds, 'requeueHeld'>;
 }) {
   return {
     replay(
@@ -38,10 +46,16 @@ export function createReplayService(deps: {
         const ids = bulk ? await deps.replays.takeItems(tx, bulk.replayId, entryIds) : entryIds;
         const outcomes = (await deps.dlq.lockReplayable(tx, scope, ids)).map(decideReplay);
         const replayed = outcomes.filter((o) => o.status === 'replayed');
-        const wake = await deps.queue.requeueDead(
-          tx,
-          replayed.map((o) => o.deliveryId),
-        );
+        const wake = [
+          ...(await deps.queue.requeueDead(
+            tx,
+            replayed.filter((o) => !o.holdsGroup).map((o) => o.deliveryId),
+          )),
+          ...(await deps.holds.requeueHeld(
+            tx,
+            replayed.filter((o) => o.holdsGroup).map((o) => o.deliveryId),
+          )),
+        ];
         await deps.dlq.markReplaying(
           tx,
           replayed.map((o) => o.entryId),

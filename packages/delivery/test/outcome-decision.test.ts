@@ -53,7 +53,7 @@ describe('decideOutcome', () => {
     const after = (attempts: number) => {
       const decision = decideOutcome(
         { ...fresh, attempts },
-        failed('throttled'),
+        failed('server_error'),
         { maxAttempts: null },
         now,
         () => 0.999,
@@ -77,6 +77,35 @@ describe('decideOutcome', () => {
     expect(decideOutcome({ ...fresh, attempts: 6, retryBase: 5 }, failed('network'), limits, now, half).kind).toBe(
       'retry',
     );
+  });
+
+  it('retries a throttled message within a second, uncounted against maxAttempts, inside its retry window', () => {
+    const limits = { maxAttempts: 3 };
+    // Throttled 40 times already (all uncounted: retryBase moved with them), and still tried again soon.
+    const decision = decideOutcome(
+      { ...fresh, attempts: 40, retryBase: 40 },
+      failed('throttled'),
+      limits,
+      now,
+      () => 0.999,
+    );
+    expect(decision).toMatchObject({ kind: 'retry', uncounted: true });
+    if (decision.kind === 'retry') expect(decision.nextAttemptAt.getTime() - now.getTime()).toBeLessThanOrEqual(1_000);
+    // The budget is the same as before the throttling: two counted failures still leave a third.
+    const afterTwo = { ...fresh, attempts: 42, retryBase: 40 };
+    expect(decideOutcome(afterTwo, failed('throttled'), limits, now, half).kind).toBe('retry');
+    expect(decideOutcome(afterTwo, failed('server_error'), limits, now, half)).toMatchObject({
+      kind: 'dead',
+      reason: 'retries_exhausted',
+    });
+    // Other transient failures count.
+    expect(decideOutcome(fresh, failed('server_error'), limits, now, half)).not.toHaveProperty('uncounted');
+    // The retry window still ends it.
+    const closing = { ...fresh, expiresAt: new Date(now.getTime() + 10) };
+    expect(decideOutcome(closing, failed('throttled'), limits, now, half)).toMatchObject({
+      kind: 'dead',
+      reason: 'retries_exhausted',
+    });
   });
 
   it('is dead with retries_exhausted when the next try would fall past the retry window', () => {

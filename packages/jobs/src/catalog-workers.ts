@@ -7,11 +7,11 @@ import type { JobProducer } from './producer.ts';
 /**
  * A handler per catalog entry. `again` hands the job back to the end of its queue (a run that
  * used its time budget with work left), so other tenants and destinations get their turn;
- * with `delayMs`, not before then (a job whose tenant has its share of the slots already).
+ * with `againInMs`, not before then (a drain waiting for its destination's send rate).
  */
 export type JobHandler<N extends JobName> = (
   payload: JobPayload<N>,
-) => Promise<{ again?: boolean; delayMs?: number } | undefined>;
+) => Promise<{ again?: boolean; againInMs?: number | undefined } | undefined>;
 export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
 /**
@@ -33,9 +33,8 @@ export function startCatalogWorkers(deps: {
       async (job) => {
         const payload = parsePayload(name, job.data);
         const result = await handler(payload);
-        if (result?.again && !deps.isStopping()) {
-          await deps.producer.enqueue(name, [payload], result.delayMs ? { delayMs: result.delayMs } : {});
-        }
+        if (result?.again && !deps.isStopping())
+          await deps.producer.enqueue(name, [payload], { delayMs: result.againInMs ?? 0 });
       },
       { connection: deps.connection, prefix: QUEUE_PREFIX, ...entry.worker },
     );

@@ -25,11 +25,11 @@ export function createJobProducer(connection: Redis) {
     return found;
   };
 
-  /** Jobs of one kind; several go in one round trip. `delayMs`: not before then (a job put back). */
+  /** Jobs of one kind; several go in one round trip. `delayMs`: not to run before then. */
   async function enqueue<N extends JobName>(
     name: N,
     payloads: JobPayload<N>[],
-    timing: { delayMs?: number } = {},
+    options: { delayMs?: number } = {},
   ): Promise<void> {
     if (payloads.length === 0) return;
     const entry = jobCatalog[name];
@@ -38,7 +38,7 @@ export function createJobProducer(connection: Redis) {
     const jobs = payloads.map((payload) => ({
       name: entry.queue,
       data: entry.payload.parse(payload),
-      opts: { ...entry.options, ...identify(payload), ...(timing.delayMs ? { delay: timing.delayMs } : {}) },
+      opts: { ...entry.options, ...identify(payload), ...(options.delayMs ? { delay: options.delayMs } : {}) },
     }));
     // One job skips addBulk's MULTI: ioredis builds each pipeline by copying every loaded
     // script onto it, which costs more CPU than the add itself.

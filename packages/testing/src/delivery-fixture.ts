@@ -63,6 +63,8 @@ export interface DestinationExtras {
   retry?: { maxAttempts?: number; maxAgeSeconds?: number };
   transform?: { language: 'jsonata'; expression: string };
   alerts?: Record<string, number | null>;
+  fifo?: { onDeadLetter: 'skip' | 'hold' };
+  rateLimit?: { perSecond: number };
 }
 
 export const FIXTURE_CUSTOMER = 'acct_8K2zRq';
@@ -134,6 +136,8 @@ export async function startDeliveryFixture(options: DeliveryFixtureOptions = {})
         ...(extra.retry ? { retry: extra.retry } : {}),
         ...(extra.transform ? { transform: extra.transform } : {}),
         ...(extra.alerts ? { alerts: extra.alerts } : {}),
+        ...(extra.fifo ? { fifo: extra.fifo } : {}),
+        ...(extra.rateLimit ? { rateLimit: extra.rateLimit } : {}),
       },
     });
     if (response.statusCode !== 201) throw new Error(`register ${type}: ${response.statusCode} ${response.body}`);

@@ -100,9 +100,16 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         awsEndpoints: config.awsEndpoints,
         logger,
         sweeper: { intervalMs: 60_000 },
-        // Tests run these passes themselves (workers.inspector.runOnce()), when they need them.
+        // Tests run these passes themselves (workers.inspector.runOnce(), workers.retention.runOnce()),
+        // when they need them.
         inspector: { firstRunMs: 3_600_000, intervalMs: 3_600_000 },
         resealer: { firstRunMs: 3_600_000, intervalMs: 3_600_000 },
+        retention: {
+          retentionDays: config.RETENTION_DAYS,
+          auditRetentionDays: config.AUDIT_RETENTION_DAYS,
+          firstRunMs: 3_600_000,
+          intervalMs: 3_600_000,
+        },
         pollIntervalMs: 200,
         drain: options.drain,
         alerts: options.alerts,

@@ -69,6 +69,17 @@ export const requestExamples: Record<string, Record<string, RequestExample>> = {
         eventTypes: ['order.*', 'invoice.paid'],
       },
     },
+    snsFifoHold: {
+      summary: 'A FIFO SNS topic whose groups wait behind a dead message until it is replayed',
+      value: {
+        name: 'Customer order topic',
+        customerExternalId: 'acct_8K2zRq',
+        type: 'sns',
+        config: { topicArn: 'arn:aws:sns:us-east-1:123456789012:orders.fifo', messageGroupIdField: 'payload.orderId' },
+        auth: { mode: 'assume_role', roleArn: 'arn:aws:iam::123456789012:role/SluiceWriter' },
+        fifo: { onDeadLetter: 'hold' },
+      },
+    },
     kinesis: {
       summary: 'A Kinesis stream with an access key',
       value: {
@@ -76,6 +87,7 @@ export const requestExamples: Record<string, Record<string, RequestExample>> = {
         customerExternalId: 'acct_8K2zRq',
         type: 'kinesis',
         config: { streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/orders' },
+        rateLimit: { perSecond: 200 },
         auth: {
           mode: 'access_key',
           accessKeyId: 'AKIAEXAMPLEKEY000001',
@@ -93,6 +105,15 @@ export const requestExamples: Record<string, Record<string, RequestExample>> = {
         transform: { language: 'jsonata', expression: '{ "order": payload.orderId, "total": payload.amount }' },
       },
     },
+    fifoHold: {
+      summary: 'Hold a FIFO group behind its dead message (back to "skip" releases every held group)',
+      value: { fifo: { onDeadLetter: 'hold' } },
+    },
+    rateLimit: {
+      summary: 'Send at most 50 messages a second, over all workers',
+      value: { rateLimit: { perSecond: 50 } },
+    },
+    noRateLimit: { summary: 'Remove the rate limit', value: { rateLimit: null } },
     alerts: {
       summary: 'Alert at 10 open dead letters; never on the oldest pending delivery',
       value: { alerts: { dlqOpenAbove: 10, oldestPendingSecondsAbove: null } },
@@ -108,6 +129,10 @@ export const requestExamples: Record<string, Record<string, RequestExample>> = {
   startDlqReplay: {
     filtered: { summary: 'Replay one destination’s permanent errors since a date', value: dlqFilters },
     everything: { summary: 'Replay every open entry', value: {} },
+    heldGroups: {
+      summary: 'Replay every entry that holds a FIFO group of one destination (each goes first, in its turn)',
+      value: { destinationId: '019a5c1e-7b2f-7c3e-9d41-1f2e3a4b5c6d', holdsGroup: 'true' },
+    },
   },
   adminStartDlqReplay: {
     tenant: {

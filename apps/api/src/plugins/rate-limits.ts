@@ -1,7 +1,7 @@
 import type { TenantLimits } from '@sluice/config/env';
 import { AppError } from '@sluice/errors/app-error';
+import type { BucketLimits, LeasedLimiter, RateDecision } from '@sluice/rate-limit/leased-limiter';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
-import type { BucketLimits, LeasedLimiter, RateDecision } from '../rate-limit/leased-limiter.ts';
 import type { TenantLimitsService } from '../services/tenant-limits-service.ts';
 
 /**

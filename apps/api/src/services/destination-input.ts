@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AwsRuntime } from '@sluice/aws/aws-runtime';
-import type { CreateDestinationInput, TransformInput } from '@sluice/contracts/destinations';
+import type { CreateDestinationInput, TransformInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
 import type { DestinationRow, NewDestinationRow } from '@sluice/db/schema/destinations';
 import type { DestinationResolver } from '@sluice/destinations/resolver';
 import { expressionProblem } from '@sluice/destinations/transform/transform-syntax';
@@ -116,5 +116,30 @@ export function createDestinationInput(deps: {
     );
   }
 
-  return { validated, transformColumn, mergedConfig, authColumns, groupsChange, configErrors, problems };
+  /**
+   * The FIFO dead-letter policy for a config: the one asked for, else the current one. Only FIFO
+   * queues and topics have groups to hold; asking for a policy on anything else is a 400 that
+   * says why, and a destination that stops being FIFO goes back to the default (skip).
+   */
+  function fifoPolicy(
+    type: DestinationType,
+    config: Record<string, unknown>,
+    fifo: UpdateDestinationInput['fifo'],
+    current: DestinationRow['fifoOnDeadLetter'] = 'skip',
+  ): DestinationRow['fifoOnDeadLetter'] {
+    const configured = deps.resolver.validate(type, config);
+    const isFifo = configured.ok && configured.destination.isFifo;
+    if (fifo && !isFifo) {
+      const why =
+        type === 'sqs' || type === 'sns'
+          ? `this ${type === 'sqs' ? 'queue' : 'topic'} is a standard one (a FIFO ${type === 'sqs' ? 'queue' : 'topic'}'s name ends in .fifo)`
+          : `a ${type} destination has no message groups`;
+      const message = `applies only to FIFO SQS queues and SNS topics: ${why}`;
+      throw badRequest(`fifo ${message}.`, [{ path: 'fifo', message }]);
+    }
+    if (!isFifo) return 'skip';
+    return fifo === undefined ? current : (fifo?.onDeadLetter ?? 'skip');
+  }
+
+  return { validated, transformColumn, mergedConfig, authColumns, groupsChange, fifoPolicy, configErrors, problems };
 }

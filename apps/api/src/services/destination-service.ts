@@ -2,6 +2,7 @@ import type { AwsRuntime } from '@sluice/aws/aws-runtime';
 import type { AwsIdentity } from '@sluice/aws/service-identity';
 import type { StoredAlertRules } from '@sluice/contracts/alerts';
 import type { CreateDestinationInput, UpdateDestinationInput } from '@sluice/contracts/destinations';
+import type { DatabaseHandle } from '@sluice/db/client';
 import { newId } from '@sluice/db/ids';
 import type { PageRequest } from '@sluice/db/pagination';
 import type { DestinationHealthRepository } from '@sluice/db/repositories/destination-health-repository';
@@ -11,6 +12,7 @@ import type {
   DestinationFilters,
   DestinationsRepository,
 } from '@sluice/db/repositories/destinations-repository';
+import type { FifoHolds } from '@sluice/db/repositories/fifo-holds';
 import type { DestinationRow, NewDestinationRow } from '@sluice/db/schema/destinations';
 import type { DestinationResolver } from '@sluice/destinations/resolver';
 import { AppError, badRequest, forbidden, notFound } from '@sluice/errors/app-error';
@@ -23,6 +25,9 @@ import type { TenantScope } from './tenant-scope.ts';
 
 export function createDestinationService(deps: {
   destinations: DestinationsRepository;
+  database: Pick<DatabaseHandle, 'transaction'>;
+  /** Releases held FIFO groups when a destination stops holding them. */
+  holds: Pick<FifoHolds, 'releaseDestination'>;
   health: Pick<DestinationHealthRepository, 'forDestinations'>;
   aws: Pick<AwsRuntime, 'secrets'>;
   resolver: DestinationResolver;
@@ -78,12 +83,14 @@ export function createDestinationService(deps: {
         name: input.name,
         type: input.type,
         config: config ?? {},
+        fifoOnDeadLetter: inputs.fifoPolicy(input.type, config ?? {}, input.fifo),
         transform: inputs.transformColumn(input.transform),
         ...inputs.authColumns(input.auth),
         eventTypes: input.eventTypes ?? null,
         enabled: input.enabled ?? true,
         retryMaxAttempts: input.retry?.maxAttempts ?? null,
         retryMaxAgeSeconds: input.retry?.maxAgeSeconds ?? null,
+        rateLimitPerSecond: input.rateLimit?.perSecond ?? null,
         alertRules: alertRules({}, input.alerts),
       });
       if (!('inserted' in outcome)) {
@@ -135,6 +142,13 @@ export function createDestinationService(deps: {
       if (checked.config) changes.config = checked.config;
       if (input.transform !== undefined) changes.transform = inputs.transformColumn(input.transform);
       if (input.auth !== undefined) Object.assign(changes, inputs.authColumns(input.auth, current));
+      const fifoPolicy = inputs.fifoPolicy(
+        current.type,
+        checked.config ?? current.config,
+        input.fifo,
+        current.fifoOnDeadLetter,
+      );
+      if (fifoPolicy !== current.fifoOnDeadLetter) changes.fifoOnDeadLetter = fifoPolicy;
       if (input.eventTypes !== undefined) changes.eventTypes = input.eventTypes;
       if (input.enabled !== undefined) changes.enabled = input.enabled;
       if (input.alerts !== undefined) changes.alertRules = alertRules(current.alertRules, input.alerts);
@@ -142,6 +156,7 @@ export function createDestinationService(deps: {
         changes.retryMaxAttempts = input.retry?.maxAttempts ?? null;
         changes.retryMaxAgeSeconds = input.retry?.maxAgeSeconds ?? null;
       }
+      if (input.rateLimit !== undefined) changes.rateLimitPerSecond = input.rateLimit?.perSecond ?? null;
       // A new queue or topic may have another size limit, a new role another trust policy:
       // what was learned of the old ones no longer holds, and is read again below.
       if (changes.config) changes.maxMessageBytes = null;
@@ -152,6 +167,12 @@ export function createDestinationService(deps: {
       if (regroup) changes.regroupingAt = new Date();
       const updated = await deps.destinations.update(tenantId, id, changes, scope.customerExternalId);
       if (!updated) throw notFound('Destination');
+      // Back to skip (or no longer FIFO): the change applies to what is pending, so held groups go on now.
+      // The drain's outcome statement reads the policy FOR SHARE: a hold recorded concurrently is
+      // either seen by this release or was decided under the new policy.
+      if (changes.fifoOnDeadLetter === 'skip') {
+        await deps.database.transaction((tx) => deps.holds.releaseDestination(tx, id));
+      }
       const row = changes.config || changes.authMode ? await deps.checks.inspect(updated) : updated;
       if (regroup)
         await deps.jobs.enqueue('maintenance', [{ tenantId, destinationId: id, task: 'regroup' }]).catch(() => {});

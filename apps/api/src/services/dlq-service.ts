@@ -4,6 +4,8 @@ import type { DeliveriesRepository } from '@sluice/db/repositories/deliveries-re
 import type { DlqReplaysRepository } from '@sluice/db/repositories/dlq-replays-repository';
 import type { DlqActor, DlqFilters, DlqRepository, DlqScope } from '@sluice/db/repositories/dlq-repository';
 import type { EventsRepository } from '@sluice/db/repositories/events-repository';
+import type { FifoHolds } from '@sluice/db/repositories/fifo-holds';
+import type { DlqEntryRow } from '@sluice/db/schema/dlq';
 import type { ReplayService } from '@sluice/delivery/replay-service';
 import { AppError, notFound } from '@sluice/errors/app-error';
 import type { JobProducer } from '@sluice/jobs/producer';
@@ -34,6 +36,7 @@ export function createDlqService(deps: {
   events: Pick<EventsRepository, 'get'>;
   deliveries: Pick<DeliveriesRepository, 'get' | 'failedAttempts'>;
   jobs: Pick<JobProducer, 'enqueue'>;
+  holds: Pick<FifoHolds, 'waitingBehind' | 'releaseGroupOf'>;
   tenantExists: (tenantId: string) => Promise<boolean>;
   logger: Logger;
 }) {
@@ -47,10 +50,17 @@ export function createDlqService(deps: {
   const pickedUpLater = (what: string) => (error: unknown) =>
     deps.logger.warn({ err: error }, `${what} enqueue failed; it is picked up later`);
 
+  /** Entries as clients see them, with how many messages wait behind those that hold their group. */
+  async function views(entries: DlqEntryRow[]) {
+    const holding = entries.filter((entry) => entry.state === 'open' && entry.holdsGroup);
+    const waiting = await deps.holds.waitingBehind(holding.map((entry) => entry.deliveryId));
+    return entries.map((entry) => toDlqEntryView(entry, waiting.get(entry.deliveryId)));
+  }
+
   return {
     async list(scope: DlqScope, filters: DlqFilters, page: PageRequest) {
       const result = await deps.dlq.list(scope, filters, page);
-      return { data: result.data.map(toDlqEntryView), nextCursor: result.nextCursor };
+      return { data: await views(result.data), nextCursor: result.nextCursor };
     },
 
     async get(scope: DlqScope, id: string) {
@@ -62,7 +72,8 @@ export function createDlqService(deps: {
       if (!event || !delivery)
         throw new AppError('internal_error', 500, `the event or delivery of entry ${id} is missing`);
       const attemptLog = toAttemptLog(delivery, await deps.deliveries.failedAttempts(delivery.id));
-      return { ...toDlqEntryView(entry), event: toEventView(event), attemptLog };
+      const [view] = await views([entry]);
+      return { ...view!, event: toEventView(event), attemptLog };
     },
 
     async replay(scope: DlqScope, id: string, actor: DlqActor) {
@@ -79,12 +90,14 @@ export function createDlqService(deps: {
 
     async discard(scope: DlqScope, id: string, actor: DlqActor) {
       const entry = await mustGet(scope, id);
-      const discarded = await deps.database.transaction(async (tx) => {
-        if (!(await deps.dlq.discard(tx, scope, id))) return false;
+      const released = await deps.database.transaction(async (tx) => {
+        if (!(await deps.dlq.discard(tx, scope, id))) return undefined;
         await deps.dlq.audit(tx, { tenantId: entry.tenantId, actor, action: 'discard', entryId: id });
-        return true;
+        // A discarded entry that held its FIFO group lets the group go on (if nothing else holds it).
+        return entry.holdsGroup ? deps.holds.releaseGroupOf(tx, entry.deliveryId) : [];
       });
-      if (!discarded) throw refuse('not_open');
+      if (!released) throw refuse('not_open');
+      if (released.length > 0) await deps.jobs.enqueue('drain', released).catch(pickedUpLater('drain'));
     },
 
     async startBulkReplay(scope: DlqScope, filters: DlqFilters, actor: DlqActor) {

@@ -58,6 +58,7 @@ export function createStatsService(deps: { stats: DeliveryStatsRepository }) {
         to: new Date(to).toISOString(),
         series,
         pending: backlog.pending,
+        held: backlog.held,
         oldestPendingAt: backlog.oldestPendingAt?.toISOString() ?? null,
         dlqOpen: backlog.dlqOpen,
       };

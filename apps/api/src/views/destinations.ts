@@ -11,6 +11,9 @@ export function toDestinationView(
   identity: AwsIdentity | undefined,
   health: DestinationHealthRow | undefined,
 ) {
+  // The stored config was checked by its adapter: a FIFO queue's URL and topic's ARN end in .fifo.
+  const resource = row.type === 'sqs' ? row.config.queueUrl : row.type === 'sns' ? row.config.topicArn : undefined;
+  const isFifo = typeof resource === 'string' && resource.endsWith('.fifo');
   return {
     id: row.id,
     name: row.name,
@@ -23,7 +26,9 @@ export function toDestinationView(
     enabled: row.enabled,
     status: !row.enabled ? ('disabled' as const) : row.pausedAt ? ('paused' as const) : ('active' as const),
     retry: { maxAttempts: row.retryMaxAttempts, maxAgeSeconds: row.retryMaxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS },
+    rateLimit: row.rateLimitPerSecond === null ? null : { perSecond: row.rateLimitPerSecond },
     alerts: resolveAlertRules(row.alertRules),
+    fifo: isFifo ? { onDeadLetter: row.fifoOnDeadLetter } : null,
     health: healthView(row, health),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -1,5 +1,6 @@
 import type { EventView } from '@sluice/contracts/events';
 import type { Scope } from '@sluice/contracts/tenants';
+import type { QueuePosition } from '@sluice/db/repositories/deliveries-repository';
 import type { DeliveryAttemptRow, DeliveryRow } from '@sluice/db/schema/deliveries';
 import type { DlqEntryRow, DlqReplayRow } from '@sluice/db/schema/dlq';
 import type { EventRow } from '@sluice/db/schema/events';
@@ -41,16 +42,26 @@ export function toEventView(row: EventRow): EventView {
   };
 }
 
-/** `nextAttemptAt`: when a pending delivery is due next (from the queue), null once final. */
-export const toDeliveryView = (row: DeliveryRow, nextAttemptAt: Date | undefined) => ({
+export const GROUP_HELD_MESSAGE =
+  'Waiting behind a dead message of its FIFO group (the destination holds groups: fifo.onDeadLetter "hold"): ' +
+  'replay or discard the dead-letter entry that holds the group and this delivery goes on in its turn.';
+
+/**
+ * `queued`: where a pending delivery stands in line: when it is due next (null once final), or
+ * since when its FIFO group is held behind a dead message (then its lastError says so).
+ */
+export const toDeliveryView = (row: DeliveryRow, queued: QueuePosition | undefined) => ({
   id: row.id,
   eventId: row.eventId,
   destinationId: row.destinationId,
   status: row.status,
   attempts: row.attempts,
-  lastError: row.lastError,
+  lastError:
+    row.status === 'pending' && queued?.heldAt
+      ? { code: 'group_held', message: GROUP_HELD_MESSAGE, at: queued.heldAt.toISOString() }
+      : row.lastError,
   deliveredAt: row.deliveredAt?.toISOString() ?? null,
-  nextAttemptAt: row.status === 'pending' && nextAttemptAt ? nextAttemptAt.toISOString() : null,
+  nextAttemptAt: row.status === 'pending' && queued?.dueAt ? queued.dueAt.toISOString() : null,
   providerMessageId: row.providerMessageId,
   createdAt: row.createdAt.toISOString(),
 });
@@ -88,7 +99,8 @@ export function toAttemptLog(delivery: DeliveryRow, failed: DeliveryAttemptRow[]
   return log.sort((a, b) => a.n - b.n);
 }
 
-export const toDlqEntryView = (row: DlqEntryRow) => ({
+/** `waitingBehind`: how many of its group wait, for an entry that holds its group. */
+export const toDlqEntryView = (row: DlqEntryRow, waitingBehind = 0) => ({
   id: row.id,
   deliveryId: row.deliveryId,
   eventId: row.eventId,
@@ -102,6 +114,8 @@ export const toDlqEntryView = (row: DlqEntryRow) => ({
   state: row.state,
   createdAt: row.createdAt.toISOString(),
   replayCount: row.replayCount,
+  holdsGroup: row.state === 'open' && row.holdsGroup,
+  waitingBehind: row.state === 'open' && row.holdsGroup ? waitingBehind : 0,
 });
 
 export const toReplayView = (row: DlqReplayRow) => ({

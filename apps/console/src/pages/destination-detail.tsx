@@ -5,6 +5,7 @@ import { href, navigate } from '../router.ts';
 import { Badge, CopyBlock, ErrorNote, Section, useLoad, When } from '../ui.tsx';
 import { describeRules, OpenAlerts } from './alerts.tsx';
 import { DestinationForm } from './destination-form.tsx';
+import { HeldGroups } from './held-groups.tsx';
 
 const resourceOf = (destination: Destination) =>
   String(destination.config.queueUrl ?? destination.config.topicArn ?? destination.config.streamArn ?? '');
@@ -84,8 +85,20 @@ function DestinationView(props: { destination: Destination; setupOpen: boolean; 
           <dd className="mono">{destination.customerExternalId}</dd>
           <dt>Resource</dt>
           <dd className="mono">{resourceOf(destination)}</dd>
+          {destination.fifo && (
+            <>
+              <dt>When a message dies</dt>
+              <dd>
+                {destination.fifo.onDeadLetter === 'hold'
+                  ? 'its group waits for it (hold)'
+                  : 'its group goes on (skip)'}
+              </dd>
+            </>
+          )}
           <dt>Event types</dt>
           <dd>{destination.eventTypes?.join(', ') ?? 'all'}</dd>
+          <dt>Rate limit</dt>
+          <dd>{destination.rateLimit ? `${destination.rateLimit.perSecond} messages per second` : 'none'}</dd>
           {destination.auth.mode === 'assume_role' && (
             <>
               <dt>Role</dt>
@@ -113,6 +126,11 @@ function DestinationView(props: { destination: Destination; setupOpen: boolean; 
       <Section title="Open alerts">
         <OpenAlerts destinationId={destination.id} />
       </Section>
+      {destination.fifo && (
+        <Section title="Held groups">
+          <HeldGroups destinationId={destination.id} onDeadLetter={destination.fifo.onDeadLetter} />
+        </Section>
+      )}
       <SetupStep destinationId={destination.id} open={props.setupOpen} />
       <TestStep destinationId={destination.id} />
     </>

@@ -59,6 +59,10 @@ export function DestinationForm(props: { existing?: Destination }) {
   const [orderField, setOrderField] = useState(String(existing?.config[fields.order] ?? ''));
   const [roleArn, setRoleArn] = useState(existing?.auth.mode === 'assume_role' ? existing.auth.roleArn : '');
   const [eventTypes, setEventTypes] = useState(existing?.eventTypes?.join(' ') ?? '');
+  const [onDeadLetter, setOnDeadLetter] = useState<'skip' | 'hold'>(existing?.fifo?.onDeadLetter ?? 'skip');
+  // Only FIFO queues and topics have groups to hold (the API refuses the setting on others).
+  const fifo = (type === 'sqs' || type === 'sns') && resource.trim().endsWith('.fifo');
+  const [perSecond, setPerSecond] = useState(existing?.rateLimit ? String(existing.rateLimit.perSecond) : '');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const errors = fieldErrorsOf(error);
@@ -75,6 +79,9 @@ export function DestinationForm(props: { existing?: Destination }) {
       config,
       auth: { mode: 'assume_role' as const, roleArn },
       eventTypes: patterns.length > 0 ? patterns : null,
+      ...(fifo ? { fifo: { onDeadLetter } } : {}),
+      // Not a number: sent as it is, so the API's answer names the field.
+      rateLimit: perSecond.trim() === '' ? null : { perSecond: Number(perSecond.trim()) },
     };
     const saved = existing
       ? api.destinations.update(existing.id, body)
@@ -133,6 +140,20 @@ export function DestinationForm(props: { existing?: Destination }) {
           hint={`A field of the event, dotted for nested ones (payload.orderId); default ${type === 'eventbridge' ? 'eventType' : 'customerExternalId'}`}
           error={errors.get(`config.${fields.order}`)}
         />
+        {fifo && (
+          <div className="field">
+            <label htmlFor="fifo-on-dead-letter">When a message of a group dies</label>
+            <select
+              id="fifo-on-dead-letter"
+              value={onDeadLetter}
+              onChange={(e) => setOnDeadLetter(e.target.value === 'hold' ? 'hold' : 'skip')}
+            >
+              <option value="skip">The group goes on without it (skip)</option>
+              <option value="hold">The group waits until it is replayed or discarded (hold)</option>
+            </select>
+            {errors.get('fifo') && <p className="field-error">{errors.get('fifo')}</p>}
+          </div>
+        )}
         <Field
           label="Role ARN Sluice assumes"
           name="roleArn"
@@ -148,6 +169,15 @@ export function DestinationForm(props: { existing?: Destination }) {
           onChange={setEventTypes}
           hint="Space-separated names or globs (order.* invoice.paid); empty: every event type"
           error={[...errors.entries()].find(([path]) => path.startsWith('eventTypes'))?.[1]}
+        />
+        <Field
+          label="Rate limit, messages per second (optional)"
+          name="rateLimit"
+          type="number"
+          value={perSecond}
+          onChange={setPerSecond}
+          hint="Never exceeded over all workers; empty: no limit of its own. Sluice slows down by itself while AWS throttles."
+          error={errors.get('rateLimit.perSecond') ?? errors.get('rateLimit')}
         />
         <ErrorNote error={error} />
         <button type="submit" disabled={busy}>

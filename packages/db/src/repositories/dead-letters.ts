@@ -9,7 +9,8 @@ import { deadLetterStatsCte } from './delivery-stats-writer.ts';
  * and the expired deliveries of one that cannot send (retries_exhausted). A delivery whose
  * claim is live (its queue row, or its FIFO group, leased) is left to its drain, which records
  * it delivered or failed: it ends one way, never both. A key with no group at all (a regroup cut
- * short by the DELETE) holds nothing back. Answers how many it moved.
+ * short by the DELETE) holds nothing back. Deliveries waiting behind a held group do not expire
+ * (their window starts again when the group goes); a purge takes them. Answers how many it moved.
  */
 export async function deadLetterInLine(
   ex: Executor,
@@ -21,6 +22,8 @@ export async function deadLetterInLine(
     text: `with free_groups as (
              select ordering_key from fifo_groups
              where destination_id = $1 and (claim_id is null or due_at <= now())
+               -- Waiting behind a held group uses no retry window: it never expires (a DELETE still purges it).
+               and not ($5::boolean and held_at is not null)
              for update skip locked
            ),
            taken as (
@@ -75,8 +78,16 @@ export async function hasDeliveriesInLine(ex: Executor, destinationId: string): 
   return result.rows[0]?.found ?? false;
 }
 
-/** Groups of a destination that has nothing left in line (a deleted one, once drained). */
+/**
+ * Groups of a destination that has nothing left in line (a deleted one, once drained). Its
+ * dead heads hold no group any more: there is none left to hold.
+ */
 export async function dropEmptyGroups(ex: Executor, destinationId: string): Promise<void> {
+  await ex.query(
+    `update dlq_entries set holds_group = false, updated_at = now()
+     where destination_id = $1 and state = 'open' and holds_group`,
+    [destinationId],
+  );
   await ex.query(
     `delete from fifo_groups g where g.destination_id = $1
        and not exists (select 1 from delivery_queue q where q.destination_id = $1 and q.ordering_key = g.ordering_key)

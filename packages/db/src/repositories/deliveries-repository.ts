@@ -13,6 +13,12 @@ export interface DeliveryFilters {
 }
 
 /** Reading deliveries and their attempts; every read names the tenant (and a portal token's, its customer). */
+/** Where a pending delivery stands: due next at, or held (its FIFO group waits behind a dead message). */
+export interface QueuePosition {
+  dueAt: Date | null;
+  heldAt: Date | null;
+}
+
 export function createDeliveriesRepository(ex: Executor) {
   const ofCustomer = (tenantId: string, customerExternalId: string | undefined) =>
     customerExternalId === undefined
@@ -72,18 +78,19 @@ export function createDeliveriesRepository(ex: Executor) {
 
     /**
      * When pending deliveries are due next: a standard one's queue row; a FIFO one waits for
-     * its group, whose due time is its head's.
+     * its group, whose due time is its head's, or is not due at all while its group is held
+     * behind a dead message (heldAt: since when).
      */
-    async nextAttemptAt(pending: { id: string; destinationId: string }[]): Promise<Map<string, Date>> {
+    async nextAttemptAt(pending: { id: string; destinationId: string }[]): Promise<Map<string, QueuePosition>> {
       if (pending.length === 0) return new Map();
-      const result = await ex.query<{ delivery_id: string; due_at: Date }>(
-        `select q.delivery_id, coalesce(g.due_at, q.due_at) as due_at
+      const result = await ex.query<{ delivery_id: string; due_at: Date | null; held_at: Date | null }>(
+        `select q.delivery_id, case when g.held_at is null then coalesce(g.due_at, q.due_at) end as due_at, g.held_at
          from unnest($1::uuid[], $2::uuid[]) as v(destination_id, id)
          join delivery_queue q on q.destination_id = v.destination_id and q.delivery_id = v.id
          left join fifo_groups g on g.destination_id = q.destination_id and g.ordering_key = q.ordering_key`,
         [pending.map((p) => p.destinationId), pending.map((p) => p.id)],
       );
-      return new Map(result.rows.map((row) => [row.delivery_id, row.due_at]));
+      return new Map(result.rows.map((row) => [row.delivery_id, { dueAt: row.due_at, heldAt: row.held_at }]));
     },
 
     /** Gauges for /metrics: deliveries in line and open dead letters, per destination type. */

@@ -16,8 +16,9 @@ export interface PlannedDelivery {
   bytes: number;
 }
 
-// Both statements end the same way: a queue row per delivery, and each FIFO group's tail raised.
-const QUEUE_AND_GROUPS = `
+// Every statement that puts deliveries in line (`lined`) ends the same way: a queue row per
+// delivery, and each FIFO group's tail raised. A held group stays held (fifo-holds.ts).
+export const QUEUE_AND_GROUPS = `
   queued as (
     insert into delivery_queue (destination_id, delivery_id, tenant_id, ordering_key, order_seq, bytes, expires_at)
     select destination_id, id, tenant_id, ordering_key, order_seq, bytes, expires_at from lined
@@ -27,6 +28,8 @@ const QUEUE_AND_GROUPS = `
     insert into fifo_groups (destination_id, ordering_key, tenant_id, tail_seq)
     select destination_id, ordering_key, tenant_id, max(order_seq) from lined
     where ordering_key is not null group by destination_id, ordering_key, tenant_id
+    -- One lock order for groups everywhere (outcomes sort the same way): no deadlocks between them.
+    order by destination_id, ordering_key collate "C"
     on conflict (destination_id, ordering_key) do update set tail_seq = greatest(fifo_groups.tail_seq, excluded.tail_seq)
   )`;
 
@@ -71,7 +74,8 @@ export function createDeliveryQueue() {
 
     /**
      * Dead deliveries back in line (a replay): pending again with a new turn at the back of
-     * their FIFO group (groups keep their relative order), a fresh round of retries counted
+     * their FIFO group (groups keep their relative order; a dead delivery that holds its group
+     * goes back at its own turn instead, see fifo-holds.ts), a fresh round of retries counted
      * from here, and the same event, so the same MessageDeduplicationId. Call with deliveries
      * the caller has locked and found dead. Answers the destinations to wake.
      */

@@ -18,6 +18,8 @@ export interface StatsBucket {
 
 export interface Backlog {
   pending: number;
+  /** Of those, waiting behind a held FIFO group. */
+  held: number;
   oldestPendingAt: Date | null;
   dlqOpen: number;
 }
@@ -86,17 +88,22 @@ export function createDeliveryStatsRepository(ex: Executor) {
       // Pending work is read from delivery_queue (its size is the backlog's, not the history's).
       // Naming the tenant lets PostgreSQL use dlq_entries_tenant_open_idx.
       const tenant = scope.tenantId ? ` and tenant_id = ${p.add(scope.tenantId)}` : '';
-      const result = await ex.query<{ pending: number; oldest: Date | null; dlq_open: number }>(
+      // Held groups are few (fifo_groups_held_idx): their queue rows are counted group by group.
+      const result = await ex.query<{ pending: number; oldest: Date | null; dlq_open: number; held: number }>(
         `select pending.n as pending, pending.oldest, (
                   select count(*)::int from dlq_entries where state = 'open'${tenant} and destination_id in (${within})
-                ) as dlq_open
+                ) as dlq_open, (
+                  select count(*)::int from fifo_groups g
+                  join delivery_queue q on q.destination_id = g.destination_id and q.ordering_key = g.ordering_key
+                  where g.held_at is not null and g.destination_id in (${within})
+                ) as held
          from (select count(*)::int as n, min(d.created_at) as oldest
                from delivery_queue q join deliveries d on d.id = q.delivery_id
                where q.destination_id in (${within})) pending`,
         p.values,
       );
       const row = result.rows[0]!;
-      return { pending: row.pending, oldestPendingAt: row.oldest, dlqOpen: row.dlq_open };
+      return { pending: row.pending, held: row.held, oldestPendingAt: row.oldest, dlqOpen: row.dlq_open };
     },
   };
 }

@@ -26,6 +26,19 @@ export function createDestinationHealthRepository(ex: Executor) {
       return (result.rowCount ?? 0) > 0;
     },
 
+    /**
+     * Marks the destination slowed down until `until` (null: no longer), for the drains of every
+     * worker (destinations-repository getForDrain). Only on the row the drains' health record made.
+     */
+    async markSlowed(tenantId: string, destinationId: string, until: Date | null): Promise<void> {
+      await ex.query({
+        name: 'health-mark-slowed',
+        text: `update destination_health set slowed_until = $3::timestamptz
+               where destination_id = $1 and tenant_id = $2 and ($3::timestamptz is not null or slowed_until is not null)`,
+        values: [destinationId, tenantId, until],
+      });
+    },
+
     async forDestinations(tenantId: string, destinationIds: string[]): Promise<Map<string, DestinationHealthRow>> {
       if (destinationIds.length === 0) return new Map();
       const rows = await ex.db

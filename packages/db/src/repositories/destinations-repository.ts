@@ -1,7 +1,12 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { afterCursor, type PageRequest, toPage } from '../pagination.ts';
-import { type DestinationRow, destinations, type NewDestinationRow } from '../schema/destinations.ts';
+import {
+  type DestinationRow,
+  destinationHealth,
+  destinations,
+  type NewDestinationRow,
+} from '../schema/destinations.ts';
 
 export interface DestinationFilters {
   customerExternalId?: string | undefined;
@@ -46,6 +51,22 @@ export function createDestinationsRepository(ex: Executor) {
         .from(destinations)
         .where(and(eq(destinations.tenantId, tenantId), eq(destinations.id, id)));
       return row;
+    },
+
+    /**
+     * The drain's read (also of deleted destinations), with whether a worker slowed it down: its
+     * health says AWS throttles it, or the slowdown has not been lifted yet. Another worker may
+     * have seen that, and this drain then paces itself too (send-rate.ts).
+     */
+    async getForDrain(tenantId: string, id: string): Promise<(DestinationRow & { slowedDown: boolean }) | undefined> {
+      const [found] = await ex.db
+        .select({ row: destinations, state: destinationHealth.state, slowedUntil: destinationHealth.slowedUntil })
+        .from(destinations)
+        .leftJoin(destinationHealth, eq(destinationHealth.destinationId, destinations.id))
+        .where(and(eq(destinations.tenantId, tenantId), eq(destinations.id, id)));
+      if (!found) return undefined;
+      const slowed = found.slowedUntil !== null && found.slowedUntil.getTime() > Date.now();
+      return { ...found.row, slowedDown: found.state === 'throttled' || slowed };
     },
 
     /** The fan-out's candidates: the customers' destinations that are not deleted. */

@@ -20,6 +20,7 @@ export interface DlqFilters {
   reason?: DlqReason | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  holdsGroup?: 'true' | 'false' | undefined;
 }
 
 export interface DlqActor {
@@ -35,6 +36,8 @@ export interface ReplayCandidate {
   destinationId: string;
   destinationDeleted: boolean;
   destinationEnabled: boolean;
+  /** The dead delivery holds its FIFO group: a replay puts it back at its own turn. */
+  holdsGroup: boolean;
 }
 
 const listed = inArray(dlqEntries.state, ['open', 'replaying']);
@@ -60,6 +63,7 @@ export function dlqFilterSql(scope: DlqScope, filters: DlqFilters): SQL | undefi
     filters.reason ? eq(dlqEntries.reason, filters.reason) : undefined,
     filters.from ? gte(dlqEntries.createdAt, new Date(filters.from)) : undefined,
     filters.to ? lte(dlqEntries.createdAt, new Date(filters.to)) : undefined,
+    filters.holdsGroup ? eq(dlqEntries.holdsGroup, filters.holdsGroup === 'true') : undefined,
   );
 }
 
@@ -97,10 +101,11 @@ export function createDlqRepository(ex: Executor) {
         destination_id: string;
         deleted: boolean;
         enabled: boolean;
+        holds_group: boolean;
       }>({
         name: 'dlq-lock-replayable',
         text: `select q.id as entry_id, q.delivery_id, q.tenant_id, d.destination_id,
-                      dst.deleted_at is not null as deleted, dst.enabled
+                      dst.deleted_at is not null as deleted, dst.enabled, q.holds_group
                from dlq_entries q
                join deliveries d on d.id = q.delivery_id
                join destinations dst on dst.id = d.destination_id
@@ -118,6 +123,7 @@ export function createDlqRepository(ex: Executor) {
         destinationId: row.destination_id,
         destinationDeleted: row.deleted,
         destinationEnabled: row.enabled,
+        holdsGroup: row.holds_group,
       }));
     },
 

@@ -62,12 +62,16 @@ export function createDueWork(ex: Executor) {
       return refs(result.rows);
     },
 
-    /** Disabled destinations holding deliveries past their retry window: those go to the DLQ. */
+    /** Disabled destinations holding deliveries past their retry window (not behind a held group): those go to the DLQ. */
     async disabledWithExpired(limit: number): Promise<DestinationRef[]> {
       const result = await ex.query<{ tenant_id: string; id: string }>(
         `select dst.id, dst.tenant_id from destinations dst
          where dst.deleted_at is null and not dst.enabled
-           and exists (select 1 from delivery_queue q where q.destination_id = dst.id and q.expires_at <= now())
+           and exists (
+             select 1 from delivery_queue q where q.destination_id = dst.id and q.expires_at <= now()
+               and not exists (select 1 from fifo_groups g where g.destination_id = q.destination_id
+                                 and g.ordering_key = q.ordering_key and g.held_at is not null)
+           )
          limit $1`,
         [limit],
       );

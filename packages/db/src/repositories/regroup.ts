@@ -62,7 +62,41 @@ export function createRegroup(ex: Executor) {
       return ids.at(-1) ?? null;
     },
 
-    /** The destination's FIFO groups, rebuilt from what is in line (after every page is rekeyed). */
+    /**
+     * One page of the dead deliveries that hold their group (fifo.onDeadLetter "hold"), with new
+     * keys like the pending ones, so the rebuilt groups are held where their dead heads now fall.
+     * One whose key is now null (the destination is no longer FIFO) holds nothing any more.
+     */
+    async rekeyHoldingPage(
+      destinationId: string,
+      orderingKey: (event: DeliverableEvent) => string | null,
+      after: string,
+      pageSize: number,
+    ): Promise<string | null> {
+      const page = await ex.query<EventColumns & { delivery_id: string }>(
+        `select d.id as delivery_id, ${EVENT_COLUMNS}
+         from dlq_entries q join deliveries d on d.id = q.delivery_id join events e on e.id = d.event_id
+         where q.destination_id = $1 and q.state = 'open' and q.holds_group and d.id > $2
+         order by d.id limit $3`,
+        [destinationId, after, pageSize],
+      );
+      if (page.rows.length === 0) return null;
+      const ids = page.rows.map((row) => row.delivery_id);
+      const keys = page.rows.map((row) => orderingKey(deliverableOf(row)));
+      await ex.query(
+        `with v as (select * from unnest($1::uuid[], $2::text[]) as v(id, key)),
+         unheld as (update dlq_entries q set holds_group = false from v where q.delivery_id = v.id and v.key is null)
+         update deliveries d set ordering_key = v.key, updated_at = now() from v where d.id = v.id`,
+        [ids, keys],
+      );
+      return ids.at(-1) ?? null;
+    },
+
+    /**
+     * The destination's FIFO groups, rebuilt from what is in line (after every page is rekeyed),
+     * then held where a dead head holds them: a held group with nothing in line has its tail
+     * done, so once it goes again it is removed like any emptied group.
+     */
     async rebuildGroups(destinationId: string): Promise<void> {
       await ex.query('delete from fifo_groups where destination_id = $1', [destinationId]);
       // A fan-out committing meanwhile may have made a group already: its tail is kept if higher.
@@ -72,6 +106,15 @@ export function createRegroup(ex: Executor) {
          where destination_id = $1 and ordering_key is not null
          group by destination_id, ordering_key, tenant_id
          on conflict (destination_id, ordering_key) do update set tail_seq = greatest(fifo_groups.tail_seq, excluded.tail_seq)`,
+        [destinationId],
+      );
+      await ex.query(
+        `insert into fifo_groups (destination_id, ordering_key, tenant_id, tail_seq, done_seq, held_at, due_at)
+         select q.destination_id, d.ordering_key, q.tenant_id, max(d.order_seq), max(d.order_seq), now(), 'infinity'
+         from dlq_entries q join deliveries d on d.id = q.delivery_id
+         where q.destination_id = $1 and q.state = 'open' and q.holds_group and d.ordering_key is not null
+         group by q.destination_id, d.ordering_key, q.tenant_id
+         on conflict (destination_id, ordering_key) do update set held_at = now(), due_at = 'infinity'`,
         [destinationId],
       );
     },

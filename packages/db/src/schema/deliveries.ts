@@ -46,8 +46,9 @@ export const deliveries = pgTable(
     orderSeq: bigint('order_seq', { mode: 'number' }).notNull(),
     status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
-    // attempts when last replayed from the dead-letter queue: retry limits count from here,
-    // while attempt numbers keep counting so the log reads as one history.
+    // Attempts that do not count against the retry limits: those before the last replay from the
+    // dead-letter queue, and throttled ones since (AWS slowing Sluice down is not the message's
+    // failure). Attempt numbers keep counting so the log reads as one history.
     retryBase: integer('retry_base').notNull().default(0),
     // Retries stop after this (the destination's maxAgeSeconds from creation or replay).
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -104,6 +105,11 @@ export const deliveryQueue = pgTable(
  * one's head, so it costs what it claims; a group whose head is in backoff costs nothing until
  * it is due. tail_seq is the highest turn enqueued and done_seq the last one finished: a group
  * is removed only when they meet, so a turn enqueued concurrently is never orphaned.
+ *
+ * A group held behind its dead head (the destination's fifo.onDeadLetter is "hold") has held_at
+ * set and due_at 'infinity': no claim, poller or expiry pass ever finds it due, so a hold costs
+ * the claim path nothing. Which dead deliveries hold it is on their dead-letter entries
+ * (dlq_entries.holds_group); replaying or discarding the last of them lets the group go on.
  */
 export const fifoGroups = pgTable(
   'fifo_groups',
@@ -115,10 +121,13 @@ export const fifoGroups = pgTable(
     claimId: uuid('claim_id'),
     tailSeq: bigint('tail_seq', { mode: 'number' }).notNull(),
     doneSeq: bigint('done_seq', { mode: 'number' }).notNull().default(0),
+    heldAt: timestamp('held_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
     primaryKey({ columns: [t.destinationId, t.orderingKey] }),
     index('fifo_groups_due_idx').on(t.destinationId, t.dueAt),
+    // Held groups are few: the metrics gauge and the stats count them through this.
+    index('fifo_groups_held_idx').on(t.destinationId).where(sql`${t.heldAt} is not null`),
   ],
 );
 

@@ -38,8 +38,12 @@ export const destinations = pgTable(
     pausedAt: timestamp('paused_at', { withTimezone: true, mode: 'date' }),
     // Set while a config change regroups the pending deliveries: nothing is claimed meanwhile.
     regroupingAt: timestamp('regrouping_at', { withTimezone: true, mode: 'date' }),
+    // FIFO queues and topics: what a group does when its head dies (skip: go on; hold: wait for it).
+    fifoOnDeadLetter: text('fifo_on_dead_letter').$type<'skip' | 'hold'>().notNull().default('skip'),
     retryMaxAttempts: integer('retry_max_attempts'),
     retryMaxAgeSeconds: integer('retry_max_age_seconds'),
+    // rateLimit.perSecond: messages a second over all workers (packages/rate-limit/src/send-rate.ts); null: none.
+    rateLimitPerSecond: integer('rate_limit_per_second'),
     // The destination's own MaximumMessageSize as AWS last told it (destination-inspection.ts); null: unknown.
     maxMessageBytes: integer('max_message_bytes'),
     inspectedAt: timestamp('inspected_at', { withTimezone: true, mode: 'date' }),
@@ -68,6 +72,10 @@ export const destinationHealth = pgTable('destination_health', {
   state: text('state').$type<'healthy' | 'throttled' | 'failing'>().notNull(),
   since: timestamp('since', { withTimezone: true, mode: 'date' }).notNull(),
   detail: text('detail'),
+  // Until when a worker slowed the destination down after AWS throttled it (the cap itself is in
+  // Redis, packages/rate-limit/src/send-rate.ts): every worker's drain then paces itself, also
+  // once the health reads healthy again and until the slowdown is lifted. null: none known.
+  slowedUntil: timestamp('slowed_until', { withTimezone: true, mode: 'date' }),
 });
 
 export type DestinationRow = typeof destinations.$inferSelect;

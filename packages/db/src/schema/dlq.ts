@@ -38,6 +38,8 @@ export const dlqEntries = pgTable(
     attempts: integer('attempts').notNull(),
     state: text('state').$type<DlqState>().notNull().default('open'),
     replayCount: integer('replay_count').notNull().default(0),
+    // The dead delivery holds its FIFO group (fifo.onDeadLetter "hold"): the group waits for it.
+    holdsGroup: boolean('holds_group').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
@@ -78,6 +80,8 @@ export const dlqReplayItems = pgTable(
   (t) => [
     primaryKey({ columns: [t.replayId, t.entryId] }),
     index('dlq_replay_items_pending_idx').on(t.replayId).where(sql`not ${t.done}`),
+    // Retention deletes an entry's items with it (and the foreign key's check looks them up).
+    index('dlq_replay_items_entry_idx').on(t.entryId),
   ],
 );
 
@@ -95,7 +99,8 @@ export const dlqAudit = pgTable(
     filter: jsonb('filter').$type<Record<string, unknown>>(),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [index('dlq_audit_tenant_idx').on(t.tenantId, t.at)],
+  // dlq_audit_at_idx: AUDIT_RETENTION_DAYS finds the oldest rows across tenants.
+  (t) => [index('dlq_audit_tenant_idx').on(t.tenantId, t.at), index('dlq_audit_at_idx').on(t.at)],
 );
 
 export type DlqEntryRow = typeof dlqEntries.$inferSelect;

@@ -51,6 +51,8 @@ export const events = pgTable(
     uniqueIndex('events_tenant_idempotency_key').on(t.tenantId, t.idempotencyKey),
     index('events_tenant_id_idx').on(t.tenantId, t.id),
     index('events_tenant_customer_idx').on(t.tenantId, t.customerExternalId, t.id),
+    // Retention finds the oldest events first, across tenants, without reading the rest.
+    index('events_received_at_idx').on(t.receivedAt),
   ],
 );
 

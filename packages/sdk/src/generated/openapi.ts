@@ -813,7 +813,11 @@ export interface components {
                 maxAttempts?: number;
                 maxAgeSeconds?: number;
             } | null;
+            /** @description Absent or null: no limit of its own */
+            rateLimit?: components["schemas"]["RateLimit"] | null;
             alerts?: components["schemas"]["AlertRulesInput"];
+            /** @description FIFO queues and topics only; default { onDeadLetter: "skip" } */
+            fifo?: components["schemas"]["FifoSettings"];
             customerExternalId: string;
             /** @enum {string} */
             type: "sqs" | "sns" | "kinesis" | "eventbridge";
@@ -839,6 +843,16 @@ export interface components {
             /** @description A JSONata expression, evaluated on the event as it would arrive (with id and receivedAt) */
             expression: string;
         };
+        /**
+         * @description How fast Sluice sends to the destination, over all worker processes: a token bucket of perSecond tokens a second that holds at most a tenth of a second of them (the burst, at least 1; after a quiet spell it starts with one), so any one-second window sees at most perSecond plus that burst. Whatever it says, while AWS throttles the destination Sluice slows down by itself (the rate halves on throttling and grows back on success) until it recovers; messages throttled on the way are retried without using up their retry.maxAttempts.
+         * @example {
+         *       "perSecond": 50
+         *     }
+         */
+        RateLimit: {
+            /** @description Messages sent per second at most, summed over every worker */
+            perSecond: number;
+        };
         /** @description Thresholds at which Sluice emits sluice.alert.opened about this destination (and sluice.alert.resolved once it clears). A missing rule keeps its current value (default on create); null turns it off. */
         AlertRulesInput: {
             /** @description Open dead-letter entries of this destination above this many (default 10) */
@@ -847,6 +861,19 @@ export interface components {
             oldestPendingSecondsAbove?: number | null;
             /** @description The destination has been failing (health `failing`) for longer than this (default 300) */
             failingForSeconds?: number | null;
+        };
+        /**
+         * @description FIFO SQS queues and SNS topics only: what a message group does when its head dies
+         * @example {
+         *       "onDeadLetter": "hold"
+         *     }
+         */
+        FifoSettings: {
+            /**
+             * @description skip: a dead message goes to the dead-letter queue and its group goes on (a replay is sent behind what the group has pending). hold: the group stops behind its dead message; its later messages wait (lastError.code group_held, no attempts, no retry window used) until the entry is replayed (then sent first, in its original turn) or discarded. Other groups never wait.
+             * @enum {string}
+             */
+            onDeadLetter: "skip" | "hold";
         };
         DestinationUpdate: {
             name?: string;
@@ -876,7 +903,11 @@ export interface components {
                 maxAttempts?: number;
                 maxAgeSeconds?: number;
             } | null;
+            /** @description Replaces the rate limit; null removes it */
+            rateLimit?: components["schemas"]["RateLimit"] | null;
             alerts?: components["schemas"]["AlertRulesInput"];
+            /** @description FIFO queues and topics only; null: the default (skip). The change applies to deliveries still pending: back to skip, every held group goes on at once. */
+            fifo?: components["schemas"]["FifoSettings"] | null;
         };
         /**
          * @example {
@@ -1103,7 +1134,14 @@ export interface components {
                 maxAttempts: number | null;
                 maxAgeSeconds: number;
             };
+            /** @description null: no limit of its own */
+            rateLimit: components["schemas"]["RateLimit"] | null;
             alerts: components["schemas"]["AlertRules"];
+            /** @description FIFO queues and topics: the dead-letter policy of their groups; null for others */
+            fifo: {
+                /** @enum {string} */
+                onDeadLetter: "skip" | "hold";
+            } | null;
             health: components["schemas"]["DestinationHealth"];
             /**
              * @description ISO 8601 UTC timestamp
@@ -1301,6 +1339,10 @@ export interface components {
              */
             createdAt: string;
             replayCount: number;
+            /** @description The dead message holds its FIFO group (fifo.onDeadLetter "hold"): the group waits until this entry is replayed (sent first, in its original turn) or discarded */
+            holdsGroup: boolean;
+            /** @description How many messages of the group wait behind this entry (0 unless holdsGroup) */
+            waitingBehind: number;
         };
         DlqReplay: {
             /**
@@ -1369,8 +1411,10 @@ export interface components {
                 latencyP50Ms: number | null;
                 latencyP99Ms: number | null;
             }[];
-            /** @description Deliveries waiting or retrying now */
+            /** @description Deliveries waiting or retrying now (held ones included) */
             pending: number;
+            /** @description Of those, deliveries waiting behind a held FIFO group (fifo.onDeadLetter "hold") for a replay or discard */
+            held: number;
             oldestPendingAt: string | null;
             /** @description Open dead-letter entries now */
             dlqOpen: number;
@@ -2462,6 +2506,8 @@ export interface operations {
                 from?: string;
                 /** @description Entries created at or before */
                 to?: string;
+                /** @description true: only entries that hold their FIFO group (fifo.onDeadLetter "hold"); false: only the others */
+                holdsGroup?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -2557,6 +2603,10 @@ export interface operations {
                          */
                         createdAt: string;
                         replayCount: number;
+                        /** @description The dead message holds its FIFO group (fifo.onDeadLetter "hold"): the group waits until this entry is replayed (sent first, in its original turn) or discarded */
+                        holdsGroup: boolean;
+                        /** @description How many messages of the group wait behind this entry (0 unless holdsGroup) */
+                        waitingBehind: number;
                         event: components["schemas"]["Event"];
                         attemptLog: {
                             n: number;
@@ -2682,6 +2732,11 @@ export interface operations {
                      * @description Entries created at or before
                      */
                     to?: string;
+                    /**
+                     * @description true: only entries that hold their FIFO group (fifo.onDeadLetter "hold"); false: only the others
+                     * @enum {string}
+                     */
+                    holdsGroup?: "true" | "false";
                 } | null;
             };
         };
@@ -2751,6 +2806,8 @@ export interface operations {
                 from?: string;
                 /** @description Entries created at or before */
                 to?: string;
+                /** @description true: only entries that hold their FIFO group (fifo.onDeadLetter "hold"); false: only the others */
+                holdsGroup?: "true" | "false";
                 tenantId?: string;
             };
             header?: never;
@@ -2849,6 +2906,10 @@ export interface operations {
                          */
                         createdAt: string;
                         replayCount: number;
+                        /** @description The dead message holds its FIFO group (fifo.onDeadLetter "hold"): the group waits until this entry is replayed (sent first, in its original turn) or discarded */
+                        holdsGroup: boolean;
+                        /** @description How many messages of the group wait behind this entry (0 unless holdsGroup) */
+                        waitingBehind: number;
                         event: components["schemas"]["Event"];
                         attemptLog: {
                             n: number;
@@ -2978,6 +3039,11 @@ export interface operations {
                      * @description Entries created at or before
                      */
                     to?: string;
+                    /**
+                     * @description true: only entries that hold their FIFO group (fifo.onDeadLetter "hold"); false: only the others
+                     * @enum {string}
+                     */
+                    holdsGroup?: "true" | "false";
                     /** Format: uuid */
                     tenantId?: string;
                 } | null;
