@@ -11,7 +11,8 @@
  *   behind another tenant's time budget.
  * - The rest is shared by water-filling: tenants holding less than an equal split keep what
  *   they hold (they need no more: their work is small), and the tenants above it split what
- *   is left. A lone tenant uses everything but the reserve; two busy tenants get half each.
+ *   is left. A lone tenant uses everything but the reserve, up to its cap (`perTenant`: the
+ *   drains' DRAIN_SLOTS_PER_TENANT); two busy tenants get half each, within the same cap.
  * - A tenant above its share (another came) ends its runs at their next round; a job of a
  *   tenant at its share is put back a moment later, its slot going to the next job in line.
  *
