@@ -146,4 +146,29 @@ describe('bulk replay', () => {
     expect(Number(attributes.Attributes?.ApproximateNumberOfMessages)).toBe(5_000);
     expect(await openEntries(destination.id)).toBe(0);
   }, 180_000);
+
+  it('finishes a replay whose job Redis lost midway: the sweeper gives it back, and no entry is replayed twice', async () => {
+    const destination = await fx.sqsDestination('lost-replay');
+    await killAll(destination, 1_500);
+    const { replayId } = (await api('POST', '/v1/dlq/replay', { destinationId: destination.id })).json();
+    // Midway (it runs a slice at a time, 500 entries/s), Redis loses the job and every wake-up.
+    await waitFor(async () => (await api('GET', `/v1/dlq/replays/${replayId}`)).json().replayed >= 200, 30_000);
+    await fx.stack.redis.flushall();
+    expect((await fx.stack.workers!.sweeper.sweepOnce()).replays).toBeGreaterThanOrEqual(1);
+    expect(await finished(replayId)).toEqual({ replayId, status: 'done', total: 1_500, replayed: 1_500, failed: 0 });
+    await waitFor(async () => {
+      const delivered = await fx.stack.database.pool.query(
+        "select count(*) from deliveries where destination_id = $1 and status = 'delivered'",
+        [destination.id],
+      );
+      return Number(delivered.rows[0].count) === 1_500;
+    }, 60_000);
+    const attributes = await fx.aws.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: destination.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    expect(Number(attributes.Attributes?.ApproximateNumberOfMessages)).toBe(1_500);
+  }, 120_000);
 });
