@@ -40,7 +40,10 @@ const PURGE_EVENTS = `
   with candidates as (
     select e.id from events e
     where e.received_at < $1 and e.received_at >= $2
-      and not exists (select 1 from deliveries d where d.event_id = e.id and d.status in ('pending', 'dead'))
+      -- A scalar subquery, not NOT EXISTS: the planner cannot turn it into an anti-join, which on a
+      -- large history it may plan as one scan of every delivery (pending and dead rows are rare,
+      -- so it estimates the scan as cheap); this way each candidate is one index probe.
+      and (select count(*) from deliveries d where d.event_id = e.id and d.status in ('pending', 'dead')) = 0
       and not exists (select 1 from event_outbox o where o.tenant_id = e.tenant_id and o.seq = e.seq)
     order by e.received_at
     limit $3
