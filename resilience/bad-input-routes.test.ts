@@ -106,13 +106,23 @@ function urlOf(operation: Operation, pathValues: Record<string, string>, query =
 
 async function send(operation: Operation, url: string, body?: string) {
   const key = operation.path.startsWith('/v1/admin') ? testOperatorKey : tenantKey;
-  const response = await fetch(url, {
-    method: operation.method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body }),
-  });
-  await response.arrayBuffer();
-  return response.status;
+  try {
+    const response = await fetch(url, {
+      method: operation.method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body }),
+      // A hang is a failure too, reported with the request that caused it.
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'TimeoutError') return 599;
+    throw error;
+  }
 }
 
 describe('hostile input on every route', () => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { recreateDatabase, withAdminClient } from '@sluice/db/migrate';
 import { type AwsEmulators, EMULATOR_CREDENTIALS, startAwsEmulators } from '@sluice/testing/aws-emulators';
 import { createQueue, createTopic } from '@sluice/testing/aws-test-resources';
 import { freePort, type ServiceProcess, startServiceProcess } from '@sluice/testing/service-process';
@@ -24,7 +25,7 @@ export interface TenantStack {
   emulators: AwsEmulators;
   sqs: SQSClient;
   sns: SNSClient;
-  /** The test database, for what the API does not show (delivery states, seeding). */
+  /** The stack's own database, for what the API does not show (delivery states, seeding). */
   pool: pg.Pool;
   addTenant(name: string, limits?: Record<string, number>): Promise<StackTenant>;
   /** Accept-to-arrival of every message a queue got since the last call (by queue name). */
@@ -43,6 +44,11 @@ export interface StackTenant {
 let counter = 0;
 
 export async function startTenantStack(env: Record<string, string> = {}): Promise<TenantStack> {
+  // A database of its own, dropped at stop: the floods and large payloads these tests leave
+  // behind would otherwise slow every test that runs after them on the shared one.
+  const databaseUrl = new URL(testDatabaseUrl);
+  databaseUrl.pathname = `${databaseUrl.pathname}_stack_${process.pid}`;
+  await recreateDatabase(databaseUrl.toString());
   const emulators = await startAwsEmulators();
   const fauxqs = await spawnNode({
     name: 'fauxqs',
@@ -61,6 +67,7 @@ export async function startTenantStack(env: Record<string, string> = {}): Promis
     AWS_ENDPOINT_URL_SQS: sqsEndpoint,
     AWS_ENDPOINT_URL_SNS: sqsEndpoint,
     PORT: String(port),
+    DATABASE_URL: databaseUrl.toString(),
     ...env,
   };
   const api = await startServiceProcess('api', processEnv);
@@ -68,7 +75,7 @@ export async function startTenantStack(env: Record<string, string> = {}): Promis
   const common = { region: emulators.region, credentials: EMULATOR_CREDENTIALS, maxAttempts: 1 };
   const sqs = new SQSClient({ ...common, endpoint: sqsEndpoint });
   const sns = new SNSClient({ ...common, endpoint: sqsEndpoint });
-  const pool = new pg.Pool({ connectionString: testDatabaseUrl, max: 4 });
+  const pool = new pg.Pool({ connectionString: databaseUrl.toString(), max: 4 });
 
   const call = (key: string) => (method: string, path: string, body?: object) =>
     fetch(`${baseUrl}${path}`, {
@@ -126,6 +133,9 @@ export async function startTenantStack(env: Record<string, string> = {}): Promis
       sqs.destroy();
       sns.destroy();
       await Promise.allSettled([fauxqs.stop(), emulators.stop(), pool.end()]);
+      await withAdminClient(databaseUrl.toString(), (client, name) =>
+        client.query(`drop database if exists "${name}" with (force)`),
+      );
     },
   };
 }
